@@ -1,0 +1,7 @@
+"""nnscratch: a neural network from scratch in NumPy."""
+
+from nnscratch import datasets
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "datasets"]

@@ -1,0 +1,204 @@
+"""A fully connected network: forward pass, loss and backpropagation, for any depth.
+
+Notation (one row per sample; layer l = 1..L, a_0 = X)::
+
+    z_l = a_{l-1} W_l + b_l                       W_l: (fan_in, fan_out), b_l: (fan_out,)
+    a_l = f_l(z_l)            for hidden layers    (tanh in the tutorial)
+    a_L = softmax(z_L)        output probabilities
+    loss = (CE + alpha/2 sum_l ||W_l||^2) / N      (see losses.py)
+
+Backpropagation, for the summed objective N * loss::
+
+    delta_L = a_L - Y                             (softmax + cross-entropy)
+    delta_l = (delta_{l+1} W_{l+1}^T) * f'(z_l)   (f' from a_l, e.g. 1 - a_l^2 for tanh)
+    dW_l    = a_{l-1}^T delta_l + alpha W_l
+    db_l    = sum_i delta_l[i]
+    grad of the mean loss = (dW_l, db_l) * (1/N)
+
+The 1/N is applied last, as one multiplication by the number 1/N: with a power-of-two learning rate
+(the tutorial's lr = 0.01 * 200 = 2) that rounds exactly as the tutorial's summed-gradient step.
+
+The functions take a :class:`Workspace` of preallocated buffers and write into it; nothing is
+allocated per step. ``Network`` bundles layer sizes, activations and parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnscratch.engine.activations import Activation, get_activation
+from nnscratch.engine.losses import cross_entropy_sum, output_delta, softmax
+from nnscratch.engine.params import Params
+
+Array = np.ndarray
+
+
+class Workspace:
+    """Buffers for a forward and backward pass over at most ``n_rows`` samples.
+
+    ``a[l]`` holds z_l, then a_l = f(z_l) (the output layer: the probabilities);
+    ``delta[l]`` holds delta_l; ``tmp[l]`` is scratch for f'(z_l).
+    ``rows(m)`` gives views over the first m rows (a smaller last minibatch), cached.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], n_rows: int, dtype: type | np.dtype) -> None:
+        self.n_rows = n_rows
+        self.dtype = np.dtype(dtype)
+        outs = list(layer_sizes[1:])
+        self.a = [np.empty((n_rows, s), dtype) for s in outs]
+        self.delta = [np.empty((n_rows, s), dtype) for s in outs]
+        self.tmp = [np.empty((n_rows, s), dtype) for s in outs[:-1]]
+        self.rowsum = np.empty((n_rows, 1), dtype)
+        self.ones_k = np.ones((outs[-1], 1), dtype)  # row sums of the softmax as a product
+        self.ones_n = np.ones(n_rows, dtype)  # column sums (bias gradients) as a product
+        self._views: dict[int, Workspace] = {n_rows: self}
+
+    def rows(self, m: int) -> Workspace:
+        """A workspace over the first ``m`` rows of this one's buffers (no copy)."""
+        view = self._views.get(m)
+        if view is None:
+            if m > self.n_rows:
+                raise ValueError(f"workspace holds {self.n_rows} rows; asked for {m}")
+            view = object.__new__(Workspace)
+            view.n_rows, view.dtype = m, self.dtype
+            view.a = [b[:m] for b in self.a]
+            view.delta = [b[:m] for b in self.delta]
+            view.tmp = [b[:m] for b in self.tmp]
+            view.rowsum, view.ones_k, view.ones_n = self.rowsum[:m], self.ones_k, self.ones_n[:m]
+            view._views = self._views
+            self._views[m] = view
+        return view
+
+
+def forward(params: Params, activations: Sequence[Activation], X: Array, ws: Workspace) -> Array:
+    """Logits of the output layer; hidden activations are left in ``ws.a``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    ws : Workspace with at least n_samples rows (``ws.rows(n_samples)``)
+
+    Returns
+    -------
+    z_L : ndarray of shape (n_samples, n_outputs), a view of ``ws.a[-1]``
+    """
+    a_prev = X
+    last = len(params.coefs) - 1
+    for l, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
+        z = ws.a[l]
+        np.dot(a_prev, W, out=z)  # z_l = a_{l-1} W_l
+        z += b  # ... + b_l
+        if l < last:
+            activations[l].forward(z)  # a_l = f(z_l), in place
+        a_prev = z
+    return ws.a[last]
+
+
+def forward_loss(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+                 ws: Workspace) -> float:
+    """Forward pass; leaves probabilities in ``ws.a[-1]``; returns the summed cross-entropy."""
+    z = forward(params, activations, X, ws)
+    return cross_entropy_sum(z, Y, ws.rowsum, ws.ones_k)
+
+
+def predict_proba(params: Params, activations: Sequence[Activation], X: Array,
+                  ws: Workspace) -> Array:
+    """Class probabilities for ``X`` (n_samples <= ws.n_rows), a view of ``ws.a[-1]``."""
+    z = forward(params, activations, X, ws)
+    softmax(z, ws.rowsum, ws.ones_k)
+    return z
+
+
+def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+             ws: Workspace, alpha: float, grads: Params) -> Params:
+    """Gradient of the mean loss, written into ``grads``; call after :func:`forward_loss`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs), one-hot targets
+    ws : Workspace holding the forward pass of X
+    alpha : float, L2 strength
+    grads : Params, same layout as ``params``; overwritten
+
+    Returns
+    -------
+    grads : Params
+    """
+    n = X.shape[0]
+    L = len(params.coefs)
+    delta = output_delta(ws.a[L - 1], Y, out=ws.delta[L - 1])  # delta_L = softmax(z_L) - Y
+    for l in range(L - 1, -1, -1):
+        a_prev = X if l == 0 else ws.a[l - 1]
+        np.dot(a_prev.T, delta, out=grads.coefs[l])  # dW_l = a_{l-1}^T delta_l
+        np.einsum("ij->j", delta, out=grads.intercepts[l])  # db_l = sum_i delta_l[i]
+        if l > 0:
+            prev = ws.delta[l - 1]
+            np.dot(delta, params.coefs[l].T, out=prev)  # delta_{l-1} = delta_l W_l^T ...
+            activations[l - 1].backward(ws.a[l - 1], prev, ws.tmp[l - 1])  # ... * f'(z_{l-1})
+            delta = prev
+    if alpha:
+        g_w = grads.weights
+        g_w += alpha * params.weights  # dW_l += alpha W_l
+    grads.flat *= 1.0 / n  # gradient of the mean loss
+    return grads
+
+
+class Network:
+    """Layer sizes, hidden activations and parameters of a softmax classifier network.
+
+    Parameters
+    ----------
+    params : Params
+        Weights and biases; ``params.layer_sizes`` is ``(n_features, *hidden, n_classes)``.
+    activation : str, Activation, or a sequence of them (one per hidden layer)
+    """
+
+    def __init__(self, params: Params, activation: str | Activation | Sequence[str | Activation]
+                 = "tanh") -> None:
+        n_hidden = len(params.layer_sizes) - 2
+        if isinstance(activation, (str, Activation)):
+            acts = [get_activation(activation)] * n_hidden
+        else:
+            acts = [get_activation(a) for a in activation]
+            if len(acts) != n_hidden:
+                raise ValueError(
+                    f"need one activation per hidden layer ({n_hidden}); got {len(acts)}"
+                )
+        self.params = params
+        self.activations = acts
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return self.params.layer_sizes
+
+    def workspace(self, n_rows: int) -> Workspace:
+        return Workspace(self.layer_sizes, n_rows, self.params.dtype)
+
+    def loss(self, X: Array, Y: Array, alpha: float = 0.0) -> float:
+        """Mean loss ``(CE + alpha/2 sum W^2) / N`` (allocates a workspace)."""
+        ce = forward_loss(self.params, self.activations, X, Y, self.workspace(X.shape[0]))
+        w = self.params.weights
+        return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0]
+
+    def loss_and_grad(self, X: Array, Y: Array, alpha: float = 0.0) -> tuple[float, Params]:
+        """Mean loss and its gradient (allocates; for checks and teaching)."""
+        ws = self.workspace(X.shape[0])
+        ce = forward_loss(self.params, self.activations, X, Y, ws)
+        grads = backward(self.params, self.activations, X, Y, ws, alpha, self.params.zeros_like())
+        w = self.params.weights
+        return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0], grads
+
+    def predict_proba(self, X: Array, chunk: int = 65536) -> Array:
+        """Class probabilities, computed in chunks of at most ``chunk`` rows."""
+        n = X.shape[0]
+        out = np.empty((n, self.layer_sizes[-1]), self.params.dtype)
+        ws = self.workspace(min(n, chunk) or 1)
+        for start in range(0, n, chunk):
+            part = X[start : start + chunk]
+            out[start : start + part.shape[0]] = predict_proba(
+                self.params, self.activations, part, ws.rows(part.shape[0])
+            )
+        return out

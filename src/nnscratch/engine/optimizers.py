@@ -1,0 +1,130 @@
+"""Update rules. Each updates aligned lists of parameters and gradients in place.
+
+Backward never touches weights; an optimizer never computes gradients. The formulas are
+scikit-learn's (``sklearn/neural_network/_stochastic_optimizers.py``), so the two libraries take
+identical steps from identical gradients:
+
+- GD:        p <- p - lr g
+- Momentum:  v <- mu v - lr g;   p <- p + v                 (Nesterov: p <- p + mu v - lr g)
+- Adam:      m <- b1 m + (1 - b1) g;   s <- b2 s + (1 - b2) g^2
+             lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);   p <- p - lr_t m / (sqrt(s) + eps)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Arrays = Sequence[np.ndarray]
+
+
+class Optimizer:
+    """Base class: ``update(params, grads, lr)`` changes ``params`` in place."""
+
+    name = "base"
+
+    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget any state (velocities, moments, step count)."""
+
+
+class GD(Optimizer):
+    """Plain (stochastic) gradient descent: p <- p - lr g."""
+
+    name = "gd"
+
+    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        for p, g in zip(params, grads):
+            p -= lr * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball or Nesterov momentum.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1]
+    nesterov : bool
+    """
+
+    name = "momentum"
+
+    def __init__(self, momentum: float = 0.9, nesterov: bool = False) -> None:
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be in [0, 1]; got {momentum}")
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocities: list[np.ndarray] | None = None
+
+    def reset(self) -> None:
+        self.velocities = None
+
+    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        if self.velocities is None:
+            self.velocities = [np.zeros_like(p) for p in params]
+        mu = self.momentum
+        for p, g, v in zip(params, grads, self.velocities):
+            v *= mu
+            v -= lr * g  # v <- mu v - lr g
+            if self.nesterov:
+                p += mu * v - lr * g  # p <- p + mu v - lr g
+            else:
+                p += v  # p <- p + v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with scikit-learn's bias-corrected step size.
+
+    Parameters
+    ----------
+    beta_1, beta_2 : float in [0, 1)
+    epsilon : float > 0
+    """
+
+    name = "adam"
+
+    def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
+        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1); got {value}")
+        if not epsilon > 0:
+            raise ValueError(f"epsilon must be > 0; got {epsilon}")
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.ms: list[np.ndarray] | None = None
+        self.vs: list[np.ndarray] | None = None
+
+    def reset(self) -> None:
+        self.t, self.ms, self.vs = 0, None, None
+
+    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        if self.ms is None or self.vs is None:
+            self.ms = [np.zeros_like(p) for p in params]
+            self.vs = [np.zeros_like(p) for p in params]
+        b1, b2 = self.beta_1, self.beta_2
+        self.t += 1
+        lr_t = lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        for p, g, m, v in zip(params, grads, self.ms, self.vs):
+            m *= b1
+            m += (1 - b1) * g  # m <- b1 m + (1 - b1) g
+            v *= b2
+            v += (1 - b2) * (g * g)  # v <- b2 v + (1 - b2) g^2
+            p -= lr_t * m / (np.sqrt(v) + self.epsilon)
+
+
+def get_optimizer(name: str | Optimizer, **kwargs: float) -> Optimizer:
+    """'gd' or 'sgd' (plain steps), 'momentum', 'nesterov', 'adam'; instances pass through."""
+    if isinstance(name, Optimizer):
+        return name
+    if name in ("gd", "sgd"):
+        return GD()
+    if name == "momentum":
+        return Momentum(kwargs.get("momentum", 0.9))
+    if name == "nesterov":
+        return Momentum(kwargs.get("momentum", 0.9), nesterov=True)
+    if name == "adam":
+        return Adam(**kwargs)
+    raise ValueError(f"optimizer must be one of gd, sgd, momentum, nesterov, adam; got {name!r}")

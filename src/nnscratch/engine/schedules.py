@@ -1,0 +1,111 @@
+"""Learning-rate schedules: callables ``lr(step) -> float``, step = update count from 0.
+
+A plain float means a constant rate (:func:`as_schedule`). ``ReduceOnPlateau`` also watches the
+loss: the training loop calls its ``observe(loss)`` once per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+Schedule = Callable[[int], float]
+
+
+def _check_rate(lr: float) -> float:
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"learning rate must be a finite number > 0; got {lr!r}")
+    return float(lr)
+
+
+def constant(lr: float) -> Schedule:
+    """lr(t) = lr."""
+    lr = _check_rate(lr)
+
+    def schedule(step: int) -> float:
+        return lr
+
+    return schedule
+
+
+def step_decay(lr: float, factor: float = 0.5, every: int = 1000) -> Schedule:
+    """lr(t) = lr * factor^floor(t / every)."""
+    lr = _check_rate(lr)
+    if not 0 < factor <= 1 or every < 1:
+        raise ValueError(f"need 0 < factor <= 1 and every >= 1; got factor={factor}, every={every}")
+
+    def schedule(step: int) -> float:
+        return lr * factor ** (step // every)
+
+    return schedule
+
+
+def exponential_decay(lr: float, rate: float = 0.999, every: int = 1) -> Schedule:
+    """lr(t) = lr * rate^(t / every)."""
+    lr = _check_rate(lr)
+    if not 0 < rate <= 1 or every < 1:
+        raise ValueError(f"need 0 < rate <= 1 and every >= 1; got rate={rate}, every={every}")
+
+    def schedule(step: int) -> float:
+        return lr * rate ** (step / every)
+
+    return schedule
+
+
+def inverse_time(lr: float, decay: float = 1e-3, power: float = 1.0) -> Schedule:
+    """lr(t) = lr / (1 + decay t)^power  (1/t annealing)."""
+    lr = _check_rate(lr)
+    if decay < 0 or power < 0:
+        raise ValueError(f"need decay >= 0 and power >= 0; got decay={decay}, power={power}")
+
+    def schedule(step: int) -> float:
+        return lr / (1.0 + decay * step) ** power
+
+    return schedule
+
+
+class ReduceOnPlateau:
+    """Divide the rate by ``1/factor`` when the loss has not improved by ``tol`` for
+    ``patience`` epochs (scikit-learn's 'adaptive' is factor=0.2, patience=2).
+
+    Parameters
+    ----------
+    lr : float > 0
+    factor : float in (0, 1)
+    patience : int >= 1
+    tol : float >= 0
+    min_lr : float >= 0
+    """
+
+    def __init__(self, lr: float, factor: float = 0.2, patience: int = 10, tol: float = 1e-4,
+                 min_lr: float = 1e-6) -> None:
+        self.lr = _check_rate(lr)
+        if not 0 < factor < 1 or patience < 1 or tol < 0 or min_lr < 0:
+            raise ValueError(
+                "need 0 < factor < 1, patience >= 1, tol >= 0, min_lr >= 0; got "
+                f"factor={factor}, patience={patience}, tol={tol}, min_lr={min_lr}"
+            )
+        self.factor, self.patience, self.tol, self.min_lr = factor, patience, tol, min_lr
+        self.best = math.inf
+        self.bad_epochs = 0
+
+    def __call__(self, step: int) -> float:
+        return self.lr
+
+    def observe(self, loss: float) -> None:
+        """Record an epoch's loss; lower the rate after ``patience`` epochs without progress."""
+        if loss < self.best - self.tol:
+            self.best, self.bad_epochs = loss, 0
+            return
+        self.best = min(self.best, loss)
+        self.bad_epochs += 1
+        if self.bad_epochs >= self.patience and self.lr > self.min_lr:
+            self.lr = max(self.lr * self.factor, self.min_lr)
+            self.bad_epochs = 0
+
+
+def as_schedule(lr: float | Schedule) -> Schedule:
+    """A float becomes :func:`constant`; a callable passes through."""
+    if callable(lr):
+        return lr
+    return constant(lr)

@@ -1,0 +1,258 @@
+"""The training loop: epochs, minibatches, validation, early stopping, callbacks, divergence guard.
+
+One epoch = one pass over the data in batches. For each batch::
+
+    loss_b = forward_loss(...)             the loss at the current parameters
+    grads  = backward(...)                 gradient of the batch's mean loss
+    optimizer.update(params, grads, lr(t)) one step; t counts steps from 0
+
+The epoch's loss is scikit-learn's: sum over batches of (CE_b + alpha/2 sum W^2), divided by N.
+With one full batch it is exactly the mean loss at the parameters *before* the epoch's step.
+
+Stopping (scikit-learn's rule): when the training loss (or, with early stopping, the validation
+accuracy) fails to improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row;
+``tol=None`` never stops early. If the loss or a weight becomes non-finite, the parameters are
+restored to the last finite step and :class:`DivergenceError` is raised. Ctrl-C stops training
+cleanly: the parameters are restored to the last finite step and ``history.stop_reason`` is
+``'interrupted'``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnscratch.engine.initializers import as_random_state
+from nnscratch.engine.losses import one_hot
+from nnscratch.engine.network import Network, backward, forward_loss
+from nnscratch.engine.optimizers import GD, Optimizer
+from nnscratch.engine.schedules import Schedule, as_schedule
+
+RandomLike = int | np.random.RandomState | np.random.Generator | None
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss or weight; parameters were restored."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    """What happened during training (per epoch unless said otherwise)."""
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    n_steps: int = 0  # optimizer updates taken
+    n_samples_seen: int = 0
+    best_loss: float = math.inf
+    best_val_score: float = -math.inf
+    stop_reason: str = "max_epochs"
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.loss)
+
+
+Callback = Callable[[History], "bool | None"]
+
+
+def _check_batch_size(batch_size: int | None, n: int) -> int:
+    if batch_size is None:
+        return n
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1 or None; got {batch_size!r}")
+    return min(int(batch_size), n)
+
+
+def train(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    learning_rate: float | Schedule = 0.01,
+    optimizer: Optimizer | None = None,
+    alpha: float = 0.0,
+    epochs: int = 200,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    random_state: RandomLike = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping: bool = False,
+    tol: float | None = 1e-4,
+    n_iter_no_change: int = 10,
+    on_stall: Callable[[], bool] | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: bool = False,
+    history: History | None = None,
+) -> History:
+    """Train ``net`` in place on one-hot targets.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray of shape (n_samples, n_features), same dtype as the parameters
+    Y : ndarray of shape (n_samples, n_classes), one-hot, same dtype
+    learning_rate : float or callable ``lr(step) -> float``
+    optimizer : Optimizer, default plain gradient descent
+    alpha : float >= 0, L2 strength (penalty alpha/(2N) sum W^2)
+    epochs : int >= 1
+    batch_size : int or None (None: full batch)
+    shuffle : reshuffle minibatches every epoch from ``random_state``
+    random_state : int, RandomState, Generator or None
+    validation : (X_val, y_val) with integer labels, scored every epoch
+    early_stopping : stop on validation accuracy and keep the best parameters
+    tol : float or None, minimum improvement; None never stops before ``epochs``
+    n_iter_no_change : int >= 1
+    on_stall : called when progress stalls; returning True resets the count instead of stopping
+    callbacks : callables ``cb(history)``, after each epoch; returning True stops training
+    verbose : show a tqdm progress bar (off when not a terminal)
+    history : History to extend (warm starts)
+
+    Returns
+    -------
+    history : History
+    """
+    if not (isinstance(epochs, (int, np.integer)) and epochs >= 1):
+        raise ValueError(f"epochs must be an int >= 1; got {epochs!r}")
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    if early_stopping and validation is None:
+        raise ValueError("early_stopping needs validation data")
+    schedule = as_schedule(learning_rate)
+    optimizer = optimizer or GD()
+    hist = history or History()
+    params, acts = net.params, net.activations
+    n = X.shape[0]
+    m = _check_batch_size(batch_size, n)
+    full_batch = m == n
+    ws = net.workspace(m)
+    grads = params.zeros_like()
+    backup = params.flat.copy()  # parameters of the last finite step
+    flat, gflat, weights = params.flat, grads.flat, params.weights
+    p_list, g_list = [flat], [gflat]
+    rng = as_random_state(random_state)
+    if not full_batch and shuffle:
+        Xb = np.empty((m, X.shape[1]), X.dtype)
+        Yb = np.empty((m, Y.shape[1]), Y.dtype)
+    if validation is not None:
+        X_val, y_val = validation
+        Y_val = one_hot(y_val, Y.shape[1], X.dtype)
+    observe = getattr(schedule, "observe", None)
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, disable=None, unit="epoch", leave=False)
+    stall = 0
+    step = hist.n_steps
+    lr = schedule(step)
+    score = -math.inf
+    best_params = flat.copy()
+    try:
+        for _ in range(epochs):
+            if full_batch:
+                lr = schedule(step)
+                ce = forward_loss(params, acts, X, Y, ws)
+                epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
+                if not math.isfinite(epoch_loss):
+                    raise FloatingPointError
+                backup[...] = flat
+                backward(params, acts, X, Y, ws, alpha, grads)
+                optimizer.update(p_list, g_list, lr)
+                step += 1
+            else:
+                order = rng.permutation(n) if shuffle else None
+                total = 0.0
+                for start in range(0, n, m):
+                    stop = min(start + m, n)
+                    size = stop - start
+                    wsb = ws.rows(size)
+                    if order is None:
+                        xb, yb = X[start:stop], Y[start:stop]
+                    else:
+                        idx = order[start:stop]
+                        xb = np.take(X, idx, axis=0, out=Xb[:size])
+                        yb = np.take(Y, idx, axis=0, out=Yb[:size])
+                    lr = schedule(step)
+                    ce = forward_loss(params, acts, xb, yb, wsb)
+                    batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
+                    if not math.isfinite(batch):
+                        raise FloatingPointError
+                    total += batch
+                    backup[...] = flat
+                    backward(params, acts, xb, yb, wsb, alpha, grads)
+                    optimizer.update(p_list, g_list, lr)
+                    step += 1
+                epoch_loss = total / n
+            hist.n_steps = step
+            hist.n_samples_seen += n
+            hist.loss.append(epoch_loss)
+            hist.learning_rate.append(lr)
+            if observe is not None:
+                observe(epoch_loss)
+            if validation is not None:
+                score, vloss = _evaluate(net, X_val, y_val, Y_val)
+                hist.val_score.append(score)
+                hist.val_loss.append(vloss)
+            if early_stopping:
+                improved = tol is None or score >= hist.best_val_score + tol
+                if score > hist.best_val_score:
+                    hist.best_val_score = score
+                    best_params = flat.copy()
+            else:
+                improved = tol is None or epoch_loss <= hist.best_loss - tol
+            hist.best_loss = min(hist.best_loss, epoch_loss)
+            if validation is not None and not early_stopping:
+                hist.best_val_score = max(hist.best_val_score, score)
+            stall = 0 if improved else stall + 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
+            if any(cb(hist) for cb in callbacks):
+                hist.stop_reason = "callback"
+                break
+            if stall > n_iter_no_change:
+                if on_stall is not None and on_stall():
+                    stall = 0
+                    continue
+                hist.stop_reason = "early_stopping" if early_stopping else "converged"
+                break
+        if not np.isfinite(flat).all():
+            raise FloatingPointError
+    except FloatingPointError:
+        flat[...] = backup
+        hist.stop_reason = "diverged"
+        raise DivergenceError(
+            f"training diverged at epoch {hist.n_epochs + 1} (step {step}): the loss or a weight "
+            "became non-finite; parameters were restored to the last finite step. "
+            "Try a smaller learning rate.",
+            hist,
+        ) from None
+    except KeyboardInterrupt:
+        flat[...] = best_params if early_stopping and hist.val_score else backup
+        hist.stop_reason = "interrupted"
+    finally:
+        if bar is not None:
+            bar.close()
+    if early_stopping and hist.val_score and hist.stop_reason != "interrupted":
+        flat[...] = best_params
+    return hist
+
+
+def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    """Accuracy and mean cross-entropy (no L2) of ``net`` on held-out data."""
+    probs = net.predict_proba(X)
+    acc = float(np.mean(np.argmax(probs, axis=1) == y))
+    p_true = np.clip(np.sum(probs * Y, axis=1), np.finfo(probs.dtype).tiny, None)
+    return acc, float(-np.mean(np.log(p_true)))
+
+
+__all__ = ["Callback", "DivergenceError", "History", "train"]

@@ -1,0 +1,122 @@
+"""The tutorial reproduced: data, initial weights, every printed number.
+
+Golden values were measured by running the tutorial's own code (the seed's ``build_model`` with
+``calculate_loss``, ``np.random.seed(0)``, ``make_moons(200, noise=0.20)``, epsilon = 0.01,
+reg_lambda = 0.01, hidden 3, 20000 passes, print_loss=True) with NumPy 2.4 / scikit-learn 1.9.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+
+from nnscratch.datasets import moons
+from nnscratch.engine import init_params
+from nnscratch.engine.losses import one_hot
+from nnscratch.experiments.tutorial import (
+    LEARNING_RATE,
+    REG_LAMBDA,
+    train_tutorial_network,
+)
+
+SEED_LINES = {  # "Loss after iteration i: ..." printed by the tutorial's code
+    0: "0.432387", 1000: "0.068947", 2000: "0.068888", 3000: "0.070752", 4000: "0.070748",
+    5000: "0.070751", 6000: "0.070754", 7000: "0.070756", 8000: "0.070757", 9000: "0.070758",
+    **{i: "0.070758" for i in range(10000, 20000, 1000)},
+}
+SEED_FINAL_LOSS = 0.0713158087  # calculate_loss(model) after build_model(3)
+SEED_SWEEP = {  # hidden: (calculate_loss, training accuracy) after 20000 passes
+    1: (0.328366504914, 0.865), 2: (0.328577913377, 0.835), 3: (0.071315808715, 0.975),
+    4: (0.050115817392, 0.99), 5: (0.039036704661, 0.99), 20: (0.030735138088, 0.99),
+    50: (0.030990262185, 0.99),
+}
+
+
+def _with_global_seed(fn):
+    """Run the tutorial's globally seeded code without leaking the global state."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        return fn()
+    finally:
+        np.random.set_state(state)
+
+
+def test_moons_bit_for_bit():
+    X_ref, y_ref = _with_global_seed(lambda: make_moons(200, noise=0.20))
+    before = np.random.get_state()[1].copy()
+    X, y = moons(200, noise=0.2, random_state=0)
+    assert np.array_equal(np.random.get_state()[1], before)  # global RNG untouched
+    assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
+
+
+@pytest.mark.parametrize("hidden", [1, 3, 50])
+def test_seed_initialisation(hidden):
+    def draw():
+        W1 = np.random.randn(2, hidden) / np.sqrt(2)
+        W2 = np.random.randn(hidden, 2) / np.sqrt(hidden)
+        return W1, W2
+
+    W1, W2 = _with_global_seed(draw)
+    p = init_params((2, hidden, 2), "seed", random_state=0)
+    assert np.array_equal(p.coefs[0], W1) and np.array_equal(p.coefs[1], W2)
+    assert not p.intercepts[0].any() and not p.intercepts[1].any()
+
+
+def test_learning_rate_is_epsilon_times_n():
+    assert LEARNING_RATE == 0.01 * 200 == 2.0 and REG_LAMBDA == 0.01
+
+
+def test_exact_reproduction_of_printed_lines_and_final_loss():
+    X, y = moons()
+    net, hist = train_tutorial_network(X, y, 3)
+    Y = one_hot(y, 2)
+    final = net.loss(X, Y, REG_LAMBDA)
+    after = hist.loss[1:] + [final]  # loss after pass i
+    printed = {i: f"{after[i]:f}" for i in range(0, 20000, 1000)}
+    assert printed == SEED_LINES
+    assert abs(final - SEED_FINAL_LOSS) < 1e-9
+    assert np.mean(np.argmax(net.predict_proba(X), axis=1) == y) == 0.975
+
+
+@pytest.mark.parametrize("hidden", [1, 2, 4, 5, 20, 50])
+def test_hidden_size_sweep_matches_seed(hidden):
+    X, y = moons()
+    net, _ = train_tutorial_network(X, y, hidden)
+    loss, acc = SEED_SWEEP[hidden]
+    assert abs(net.loss(X, one_hot(y, 2), REG_LAMBDA) - loss) < 1e-9
+    assert np.mean(np.argmax(net.predict_proba(X), axis=1) == y) == acc
+
+
+def _naive_seed_training(X, y, hidden, passes):
+    """Straight from the tutorial's equations (summed gradient, epsilon, reg_lambda)."""
+    rs = np.random.RandomState(0)
+    W1 = rs.randn(2, hidden) / np.sqrt(2)
+    b1 = np.zeros((1, hidden))
+    W2 = rs.randn(hidden, 2) / np.sqrt(hidden)
+    b2 = np.zeros((1, 2))
+    n = len(X)
+    for _ in range(passes):
+        a1 = np.tanh(X.dot(W1) + b1)
+        exp_scores = np.exp(a1.dot(W2) + b2)
+        probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
+        delta3 = probs.copy()
+        delta3[range(n), y] -= 1
+        dW2 = a1.T.dot(delta3) + 0.01 * W2
+        db2 = np.sum(delta3, axis=0, keepdims=True)
+        delta2 = delta3.dot(W2.T) * (1 - a1**2)
+        dW1 = X.T.dot(delta2) + 0.01 * W1
+        db1 = np.sum(delta2, axis=0)
+        W1 -= 0.01 * dW1
+        b1 -= 0.01 * db1
+        W2 -= 0.01 * dW2
+        b2 -= 0.01 * db2
+    return W1, b1.ravel(), W2, b2.ravel()
+
+
+@pytest.mark.parametrize("hidden", [3, 8])
+def test_naive_equations_agree_after_100_passes(hidden):
+    X, y = moons()
+    net, _ = train_tutorial_network(X, y, hidden, num_passes=100)
+    naive = _naive_seed_training(X, y, hidden, 100)
+    for ours, ref in zip(net.params.arrays(), naive):
+        assert np.max(np.abs(ours - ref)) < 1e-12
