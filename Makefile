@@ -20,7 +20,7 @@ tutorial: $(STAMP)
 	$(BIN)/nnscratch tutorial
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: $(STAMP) lint
