@@ -5,7 +5,7 @@ depths x activations."""
 import numpy as np
 import pytest
 
-from nnscratch.engine import ACTIVATIONS, Network, gradcheck, get_activation, init_params
+from nnscratch.engine import ACTIVATIONS, Network, get_activation, gradcheck, init_params
 from nnscratch.engine.activations import ELU_ALPHA, LEAKY_SLOPE
 from nnscratch.engine.gradcheck import relative_error
 from nnscratch.engine.losses import one_hot

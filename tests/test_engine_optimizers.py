@@ -22,10 +22,10 @@ GRADS = [  # step t -> gradients of the two arrays
 RATES = [0.1, 0.05, 0.2, 0.01]
 
 
-def _run(opt, steps=len(GRADS)):
+def _run(opt, steps=None):
     params = [p.copy() for p in P0]
     ids = [id(p) for p in params]
-    for t in range(steps):
+    for t in range(len(GRADS) if steps is None else steps):
         opt.update(params, GRADS[t], RATES[t])
     assert [id(p) for p in params] == ids  # in place
     return params

@@ -3,8 +3,8 @@
 Every generator takes ``random_state`` (int, RandomState, Generator or None) and never touches the
 global NumPy random state (``None`` draws from fresh operating-system entropy, not from the global
 state). Generators return ``X : ndarray of shape (n_samples, n_features)`` and integer labels
-``y : ndarray of shape (n_samples,)`` in ``0..n_classes-1``. scikit-learn's generators are used where
-they exist (moons, circles, blobs, gaussian quantiles); spirals and xor are written here.
+``y : ndarray of shape (n_samples,)`` in ``0..n_classes-1``. scikit-learn's generators are used
+where they exist (moons, circles, blobs, gaussian quantiles); spirals and xor are written here.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.1, turns:
     """``n_classes`` interleaved spiral arms, one class per arm (the classic CS231n data).
 
     Arm k of m points: radius ``r = linspace(0, 1, m)``, angle
-    ``theta = 2 pi (k / n_classes + turns r) + noise * N(0, 1)``, point ``r (sin theta, cos theta)``.
+    ``theta = 2 pi (k / n_classes + turns r) + noise * N(0, 1)``,
+    point ``r (sin theta, cos theta)``.
     The noise is on the angle (radians), so arms blur into each other near the centre first.
 
     Parameters

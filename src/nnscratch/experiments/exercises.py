@@ -41,7 +41,7 @@ SCHEDULES = ("constant", "invtime", "step", "exponential", "plateau")
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam")
 
 
-def make_schedule(name: str, lr: float, decay: float = 1e-3, every: int = 1000) -> Schedule:
+def make_schedule(name: str, lr: float, decay: float = 1e-4, every: int = 1000) -> Schedule:
     """A learning-rate schedule by name.
 
     Parameters
@@ -153,7 +153,7 @@ class ExercisesResult:
 
 
 def _split(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    return train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)  # type: ignore[no-any-return]
+    return train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
 
 
 def _row(exercise: str, setting: str, net: Network, hist: History,
@@ -174,7 +174,8 @@ def exercise_minibatch(out: Path, result: ExercisesResult, epochs: int = 300) ->
     X, y = data[0], data[2]
     fig = new_figure((7, 4.5))
     ax = fig.add_subplot()
-    for label, opt, batch in (("full batch GD", "gd", None), ("minibatch SGD, batch 20", "sgd", 20)):
+    settings = (("full batch GD", "gd", None), ("minibatch SGD, batch 20", "sgd", 20))
+    for label, opt, batch in settings:
         net, hist = fit_network(X, y, hidden=(10,), activation="tanh", optimizer=opt,
                                 learning_rate=0.5, batch_size=batch, epochs=epochs)
         plot_loss_curve(hist.loss, ax=ax, label=f"{label} ({hist.n_steps} steps)")
@@ -232,8 +233,8 @@ def exercise_three_classes(out: Path, result: ExercisesResult, epochs: int = 300
                             optimizer="adam", learning_rate=0.01, batch_size=32, epochs=epochs)
     row = _row("4 three classes", "spirals, 20-20 relu", net, hist, data)
     result.rows.append(row)
-    ax = plot_decision_boundary(partial(predict, net), X_all, y_all, h=0.01,
-                                title=f"Exercise 4: 3-arm spirals (test acc {row.test_accuracy:.3f})")
+    title = f"Exercise 4: 3-arm spirals (test acc {row.test_accuracy:.3f})"
+    ax = plot_decision_boundary(partial(predict, net), X_all, y_all, h=0.01, title=title)
     result.figures["three_classes"] = save_figure(ax.figure, out / "exercise4_three_classes.png")  # type: ignore[arg-type]
 
 
