@@ -23,13 +23,13 @@ def run(args: argparse.Namespace) -> int:
 
     out = output_dir(args.out)
     result = run_exercises(out)
-    header = (f"{'exercise':<16} {'setting':<26} {'epochs':>6} {'final loss':>10} "
-              f"{'train acc':>9} {'test acc':>8}")
+    header = (f"{'exercise':<16}  {'setting':<26}  {'epochs':>6}  {'final loss':>10}  "
+              f"{'train acc':>9}  {'test acc':>8}")
     print(header)
     print("-" * len(header))
     for r in result.rows:
-        print(f"{r.exercise:<16} {r.setting:<26} {r.epochs:>6} {r.final_loss:>10.6f} "
-              f"{r.train_accuracy:>9.3f} {r.test_accuracy:>8.3f}")
+        print(f"{r.exercise:<16}  {r.setting:<26}  {r.epochs:>6}  {r.final_loss:>10.6f}  "
+              f"{r.train_accuracy:>9.3f}  {r.test_accuracy:>8.3f}")
     print()
     for path in result.figures.values():
         print(f"wrote {path}")
