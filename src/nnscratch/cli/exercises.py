@@ -6,16 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from nnscratch.cli._common import output_dir
+from nnscratch.cli._common import add_out_command, output_dir, print_written
 
 DEFAULT_OUT = "out/exercises"
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("exercises", help="run the five exercises: figures and a summary table",
-                       description=__doc__)
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
-    p.set_defaults(run=run)
+    add_out_command(sub, "exercises", "run the five exercises: figures and a summary table",
+                    __doc__, DEFAULT_OUT, run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,15 +21,16 @@ def run(args: argparse.Namespace) -> int:
 
     out = output_dir(args.out)
     result = run_exercises(out)
-    header = (f"{'exercise':<16}  {'setting':<26}  {'epochs':>6}  {'final loss':>10}  "
-              f"{'train acc':>9}  {'test acc':>8}")
+    widths = {"exercise": -16, "setting": -26, "epochs": 6, "final loss": 10, "train acc": 9,
+              "test acc": 8}  # negative: left-aligned
+    header = "  ".join(f"{name:{'<' if w < 0 else '>'}{abs(w)}}" for name, w in widths.items())
     print(header)
     print("-" * len(header))
     for r in result.rows:
-        print(f"{r.exercise:<16}  {r.setting:<26}  {r.epochs:>6}  {r.final_loss:>10.6f}  "
-              f"{r.train_accuracy:>9.3f}  {r.test_accuracy:>8.3f}")
+        cells = (r.exercise, r.setting, str(r.epochs), f"{r.final_loss:.6f}",
+                 f"{r.train_accuracy:.3f}", f"{r.test_accuracy:.3f}")
+        aligned = (c.ljust(-w) if w < 0 else c.rjust(w) for c, w in zip(cells, widths.values()))
+        print("  ".join(aligned))
     print()
-    for path in result.figures.values():
-        print(f"wrote {path}")
-    print(f"Figures are in {out}/")
+    print_written(result.figures.values(), out)
     return 0
