@@ -141,7 +141,7 @@ def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: 
     if insights:
         from nnscratch.experiments.insights import run_insights
 
-        _, extra = run_insights(out, epochs=num_passes)
+        _, extra = run_insights(out, epochs=num_passes, size_epochs=min(2000, num_passes))
         sections += extra
     return write_report(out, "nnscratch tutorial: Implementing a Neural Network from Scratch",
                         sections, settings=tutorial_settings(num_passes),

@@ -58,7 +58,7 @@ def plot_network(net: Network | Params, ax: Axes | None = None, max_width: float
         segs = np.stack([np.repeat(src, W.shape[1], axis=0), np.tile(dst, (W.shape[0], 1))],
                         axis=1)
         w = W.ravel()
-        lines = LineCollection(segs, linewidths=min_width + (max_width - min_width) * np.abs(w)
+        lines = LineCollection(list(segs), linewidths=min_width + (max_width - min_width) * np.abs(w)
                                / wmax, colors=np.where(w >= 0, POSITIVE, NEGATIVE), alpha=0.7,
                                zorder=1)
         lines.set_gid(f"W{l + 1}")

@@ -58,8 +58,8 @@ class Table:
     def from_records(cls, records: Sequence[Any], caption: str | None = None,
                      float_format: str = "{:.6g}") -> Table:
         """A table from dataclass instances or dicts (their fields/keys become the header)."""
-        dicts = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r)
-                 for r in records]
+        dicts = [dataclasses.asdict(r) if dataclasses.is_dataclass(r)  # type: ignore[arg-type]
+                 else dict(r) for r in records]
         header = list(dicts[0]) if dicts else []
         return cls(header, [[d.get(k) for k in header] for d in dicts], caption, float_format)
 
