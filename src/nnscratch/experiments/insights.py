@@ -258,7 +258,8 @@ def summed_vs_mean(X: np.ndarray, y: np.ndarray, hidden: int = 3, epochs: int = 
 def plot_summed_vs_mean(res: ScaleResult, X: np.ndarray, y: np.ndarray) -> Figure:
     fig = new_figure((12, 4.2))
     ax, ax2 = fig.subplots(1, 2)
-    plot_loss_curve(res.summed.tolist(), ax=ax, label=f"seed: epsilon {EPSILON:g} on the summed loss")
+    plot_loss_curve(res.summed.tolist(), ax=ax,
+                    label=f"seed: epsilon {EPSILON:g} on the summed loss")
     ax.plot(np.arange(1, len(res.mean_scaled) + 1), res.mean_scaled, ":", lw=2,
             label=f"lr = epsilon * N = {EPSILON * len(X):g} on the mean loss")
     ax.plot(np.arange(1, len(res.mean_unscaled) + 1), res.mean_unscaled, lw=1.2,

@@ -58,9 +58,9 @@ def plot_network(net: Network | Params, ax: Axes | None = None, max_width: float
         segs = np.stack([np.repeat(src, W.shape[1], axis=0), np.tile(dst, (W.shape[0], 1))],
                         axis=1)
         w = W.ravel()
-        lines = LineCollection(list(segs), linewidths=min_width + (max_width - min_width) * np.abs(w)
-                               / wmax, colors=np.where(w >= 0, POSITIVE, NEGATIVE), alpha=0.7,
-                               zorder=1)
+        widths = min_width + (max_width - min_width) * np.abs(w) / wmax
+        lines = LineCollection(list(segs), linewidths=widths, alpha=0.7, zorder=1,
+                               colors=np.where(w >= 0, POSITIVE, NEGATIVE))
         lines.set_gid(f"W{l + 1}")
         ax.add_collection(lines)
     bmax = max((float(np.max(np.abs(b))) for b in params.intercepts), default=0.0) or 1.0
