@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nnscratch import __version__
-
 IMAGE_SUFFIXES = (".png", ".gif", ".jpg", ".jpeg", ".svg", ".webp")
 
 CSS = """
@@ -143,6 +141,8 @@ def settings_table(settings: Mapping[str, Any]) -> Table:
 def render_report(out_dir: str | os.PathLike[str], title: str, sections: Sequence[Section] = (),
                   settings: Mapping[str, Any] | None = None, intro: str = "") -> str:
     """The HTML text of the report (figures resolved against, and copied into, ``out_dir``)."""
+    from nnscratch import __version__  # here: the package may import viz before defining it
+
     out = Path(out_dir)
     body = [f"<h1>{html.escape(title)}</h1>", *_paragraphs(intro)]
     if sections:
