@@ -136,3 +136,25 @@ def test_l2_adds_alpha_w_over_n_to_weights_only():
     l0, l1 = net.loss(X, Y, 0.0), net.loss(X, Y, 0.7)
     sq = sum(np.sum(W**2) for W in net.params.coefs)
     assert l1 - l0 == pytest.approx(0.7 / 2 * sq / X.shape[0], rel=1e-10)
+
+
+def test_math_md_links_name_real_files_functions_and_tests():
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    text = (docs / "math.md").read_text(encoding="utf-8")
+    links = re.findall(r"\[([^\]]+)\]\(([^)#]+)\)", text)
+    assert len(links) > 30
+    for label, target in links:
+        path = (docs / target).resolve()
+        assert path.exists(), target
+        name = label.strip("`").split(".")[-1]
+        if label.startswith("`") and path.suffix == ".py" and not label.endswith('.py`'):  # [`function`](file): defined there
+            assert re.search(rf"(def|class) {re.escape(name)}\b", path.read_text()), label
+    tests = "".join(p.read_text() for p in (docs.parent / "tests").glob("test_*.py"))
+    named = set(re.findall(r"`(test_\w+)`", text))
+    assert len(named) >= 10
+    for name in named:
+        assert f"def {name}(" in tests, name
+    assert text.count("$$") % 2 == 0  # display math is balanced
