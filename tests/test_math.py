@@ -111,7 +111,7 @@ def test_delta_is_the_derivative_of_the_summed_loss_wrt_z(layer):
 
 
 def test_tanh_hidden_delta_uses_one_minus_a_squared():
-    # the tutorial's delta2 = delta3 W2^T * (1 - a1^2), with a1 = tanh(z1) stored by the forward pass
+    # the tutorial's delta2 = delta3 W2^T * (1 - a1^2), a1 = tanh(z1) stored by the forward pass
     net, X, Y = _net((2, 4, 2), ["tanh"])
     W1, W2 = net.params.coefs
     b1, b2 = net.params.intercepts
@@ -150,7 +150,8 @@ def test_math_md_links_name_real_files_functions_and_tests():
         path = (docs / target).resolve()
         assert path.exists(), target
         name = label.strip("`").split(".")[-1]
-        if label.startswith("`") and path.suffix == ".py" and not label.endswith('.py`'):  # [`function`](file): defined there
+        # [`function`](file.py): the function is defined in that file
+        if label.startswith("`") and path.suffix == ".py" and not label.endswith('.py`'):
             assert re.search(rf"(def|class) {re.escape(name)}\b", path.read_text()), label
     tests = "".join(p.read_text() for p in (docs.parent / "tests").glob("test_*.py"))
     named = set(re.findall(r"`(test_\w+)`", text))
