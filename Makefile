@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: tutorial test lint bench clean browser
+.PHONY: tutorial test lint bench clean browser gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 tutorial: $(STAMP)
 	$(BIN)/nnscratch tutorial
+
+gallery: $(STAMP)
+	$(BIN)/python -m nnscratch.experiments.gallery docs/gallery
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

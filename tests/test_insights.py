@@ -98,3 +98,14 @@ def test_run_insights_writes_four_figures(tmp_path):
         assert path.parent == tmp_path and path.read_bytes()[:4] == b"\x89PNG"
     assert [s.title[:3] for s in sections] == ["(a)", "(b)", "(c)", "(d)"]
     assert all(s.tables and s.figures for s in sections)
+
+
+def test_gallery_writes_small_pngs(tmp_path):
+    from nnscratch.experiments.gallery import write_gallery
+
+    paths = write_gallery(tmp_path, num_passes=30, dpi=30)
+    assert [p.name for p in paths] == ["probability_boundary.png", "activation_maps.png",
+                                       "network_graph.png", "l2_sweep.png",
+                                       "edge_of_stability.png"]
+    for p in paths:
+        assert p.read_bytes()[:4] == b"\x89PNG" and 1000 < p.stat().st_size < 200_000
