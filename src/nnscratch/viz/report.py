@@ -33,7 +33,7 @@ h2 { margin-top: 2em; border-bottom: 1px solid #eee; }
 table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #ccc; padding: .25em .7em; text-align: right; }
 th { background: #f3f3f3; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, table.settings td { text-align: left; }
 caption { caption-side: top; text-align: left; font-style: italic; padding-bottom: .3em; }
 figure { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
@@ -120,8 +120,8 @@ def _paragraphs(text: str) -> list[str]:
             for block in text.strip().split("\n\n") if block.strip()]
 
 
-def _table(table: Table) -> list[str]:
-    out = ["<table>"]
+def _table(table: Table, css: str = "") -> list[str]:
+    out = [f'<table class="{css}">' if css else "<table>"]
     if table.caption:
         out.append(f"<caption>{html.escape(table.caption)}</caption>")
     out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in table.header)
@@ -151,7 +151,7 @@ def render_report(out_dir: str | os.PathLike[str], title: str, sections: Sequenc
                  for i, s in enumerate(sections, 1)]
         body.append("</ul></nav>")
     if settings:
-        body += ["<h2>Settings</h2>", *_table(settings_table(settings))]
+        body += ["<h2>Settings</h2>", *_table(settings_table(settings), "settings")]
     for i, sec in enumerate(sections, 1):
         body.append(f'<h2 id="s{i}">{html.escape(sec.title)}</h2>')
         body += _paragraphs(sec.text)
