@@ -70,6 +70,7 @@ def test_snapshots_hold_the_parameters_of_those_epochs():
     assert picked.epochs == [3, 7]
     with pytest.raises(ValueError, match="every"):
         Snapshots(net, every=0)
+    assert Snapshots.log_spaced(net, 1000, frames=4).at == {1, 10, 100, 1000}
 
 
 def test_animation_is_a_gif_with_one_frame_per_snapshot(tmp_path):

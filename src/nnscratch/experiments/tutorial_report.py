@@ -78,8 +78,7 @@ def training_pictures(out_dir: str | Path, hidden: int = 3, num_passes: int = NU
     X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
     X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
     net = Network(init_params((2, hidden, 2), "seed", random_state=0), "tanh")
-    at = np.unique(np.geomspace(1, num_passes, frames).astype(int))
-    snaps = Snapshots(net, at=at.tolist())
+    snaps = Snapshots.log_spaced(net, num_passes, frames)
     hist = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
                  epochs=num_passes, tol=None, validation=(X_test, y_test),
                  callbacks=[snaps] if animate else ())

@@ -53,6 +53,14 @@ class Snapshots:
         if include_initial:
             self._keep(0, float("nan"))
 
+    @classmethod
+    def log_spaced(cls, net: Network, epochs: int, frames: int = 30) -> Snapshots:
+        """About ``frames`` snapshots at log-spaced epochs of a run of ``epochs`` (plus epoch 0):
+        most of the change happens early."""
+        if frames < 1 or epochs < 1:
+            raise ValueError(f"need epochs >= 1 and frames >= 1; got {epochs}, {frames}")
+        return cls(net, at=np.unique(np.geomspace(1, epochs, frames).astype(int)).tolist())
+
     def _keep(self, epoch: int, loss: float) -> None:
         self.epochs.append(epoch)
         self.flats.append(self.net.params.flat.copy())
