@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: tutorial test lint bench clean
+.PHONY: tutorial test lint bench clean browser gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,21 @@ $(STAMP): $(BIN)/python pyproject.toml
 tutorial: $(STAMP)
 	$(BIN)/nnscratch tutorial
 
+gallery: $(STAMP)
+	$(BIN)/python -m nnscratch.experiments.gallery docs/gallery
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+# best effort: headless chromium for the report's rendering test (skipped without it); never fails
+browser:
+	-@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1))) || true
+
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -1,4 +1,4 @@
-"""``nnscratch tutorial``: the whole tutorial on the built-in data, with every figure."""
+"""``nnscratch tutorial``: the whole tutorial on the built-in data, every figure, a report."""
 
 from __future__ import annotations
 
@@ -14,28 +14,42 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("tutorial", help="reproduce the tutorial: numbers, table and figures",
                        description=__doc__)
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    p.add_argument("--animate", action="store_true",
+                   help="also write a GIF of the hidden-3 boundary evolving during training")
+    p.add_argument("--no-insights", dest="insights", action="store_false",
+                   help="skip the figures of what the seed gets wrong or leaves out")
     p.set_defaults(run=run)
+
+
+def result_lines(result: Any) -> list[str]:
+    """The printed output: loss lines, final loss, the results table."""
+    lines = [f"Loss after iteration {i}: {loss:f}" for i, loss in result.loss_lines]
+    lines.append(f"Final loss (hidden 3, {len(result.history.loss)} passes): "
+                 f"{result.final_loss:.10f}")
+    lines.append("")
+    header = f"{'model':<20} {'hidden':>6} {'final loss':>11} {'train acc':>9} {'test acc':>8}"
+    lines += [header, "-" * len(header)]
+    for r in result.rows:
+        hidden = "-" if r.hidden is None else str(r.hidden)
+        loss_text = "-" if r.loss is None else f"{r.loss:.6f}"
+        lines.append(f"{r.model:<20} {hidden:>6} {loss_text:>11} {r.train_accuracy:>9.3f} "
+                     f"{r.test_accuracy:>8.3f}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
     from nnscratch.experiments.tutorial import run_tutorial
+    from nnscratch.experiments.tutorial_report import write_tutorial_report
 
     out = output_dir(args.out)
     result = run_tutorial(out)
-    for i, loss in result.loss_lines:
-        print(f"Loss after iteration {i}: {loss:f}")
-    print(f"Final loss (hidden 3, {len(result.history.loss)} passes): {result.final_loss:.10f}")
-    print()
-    header = f"{'model':<20} {'hidden':>6} {'final loss':>11} {'train acc':>9} {'test acc':>8}"
-    print(header)
-    print("-" * len(header))
-    for r in result.rows:
-        hidden = "-" if r.hidden is None else str(r.hidden)
-        loss_text = "-" if r.loss is None else f"{r.loss:.6f}"
-        print(f"{r.model:<20} {hidden:>6} {loss_text:>11} {r.train_accuracy:>9.3f} "
-              f"{r.test_accuracy:>8.3f}")
+    lines = result_lines(result)
+    print("\n".join(lines))
     print()
     for path in result.figures.values():
         print(f"wrote {path}")
-    print(f"Figures are in {out}/")
+    report = write_tutorial_report(result, out, "\n".join(lines), insights=args.insights,
+                                   animate=args.animate)
+    print(f"wrote {report}")
+    print(f"Figures are in {out}/; open {report} in a browser for the report")
     return 0

@@ -1,0 +1,148 @@
+"""The tutorial's report: pictures of training and ``index.html`` beside the tutorial's figures.
+
+``nnscratch tutorial`` runs :func:`nnscratch.experiments.tutorial.run_tutorial`, prints its lines,
+then calls :func:`write_tutorial_report`, which adds
+
+- pictures of the hidden-3 training run: probability shading with misclassified points crossed,
+  train/validation loss, activation maps of the hidden neurons, the network as a graph, and
+  (``animate=True``) a GIF of the boundary evolving;
+- the figures of :mod:`nnscratch.experiments.insights` (``insights=True``);
+- ``index.html``: every figure, the printed output, the results table and the settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import sklearn
+
+from nnscratch import __version__
+from nnscratch.datasets import moons
+from nnscratch.engine import Network, init_params, train
+from nnscratch.engine.losses import one_hot
+from nnscratch.experiments.tutorial import (
+    EPSILON,
+    HIDDEN_SIZES,
+    LEARNING_RATE,
+    N_SAMPLES,
+    NUM_PASSES,
+    REG_LAMBDA,
+    TEST_SEED,
+    TutorialResult,
+)
+from nnscratch.viz import plot_loss_curve, save_figure
+from nnscratch.viz.activation_maps import plot_activation_maps
+from nnscratch.viz.animate import Snapshots, animate_boundary
+from nnscratch.viz.boundary import plot_probability_boundary
+from nnscratch.viz.network_graph import plot_network
+from nnscratch.viz.report import Image, Section, Table, write_report
+
+FIGURE_CAPTIONS = {  # run_tutorial's figures
+    "data": "The data: make_moons(200, noise=0.2), seed 0",
+    "logreg": "Logistic regression: a straight boundary",
+    "hidden3": "The network, hidden layer size 3",
+    "sweep": "Hidden layer sizes 1, 2, 3, 4, 5, 20, 50",
+    "loss": "Loss of the hidden-3 network after each pass",
+}
+
+
+def tutorial_settings(num_passes: int = NUM_PASSES) -> dict[str, object]:
+    """The run's settings, as the report shows them."""
+    return {
+        "data": f"make_moons({N_SAMPLES}, noise=0.2), random_state 0",
+        "held-out data": f"make_moons({N_SAMPLES}, noise=0.2), random_state {TEST_SEED}",
+        "network": "2 - hidden (tanh) - 2 (softmax)",
+        "hidden sizes": ", ".join(map(str, HIDDEN_SIZES)),
+        "initialisation": "seed: randn(fan_in, fan_out) / sqrt(fan_in), zero biases, "
+                          "RandomState(0)",
+        "optimizer": "full-batch gradient descent",
+        "passes": num_passes,
+        "epsilon (summed loss)": EPSILON,
+        "learning rate (mean loss) = epsilon * N": LEARNING_RATE,
+        "reg_lambda = alpha": REG_LAMBDA,
+        "nnscratch": __version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def training_pictures(out_dir: str | Path, hidden: int = 3, num_passes: int = NUM_PASSES,
+                      animate: bool = False, frames: int = 30) -> dict[str, Image]:
+    """Retrain the tutorial's hidden-``hidden`` network, watched; write its pictures.
+
+    The run is the tutorial's (same data, init, rate, passes); watching it (validation scores,
+    parameter snapshots) does not change a single step.
+    """
+    out = Path(out_dir)
+    X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
+    X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
+    net = Network(init_params((2, hidden, 2), "seed", random_state=0), "tanh")
+    snaps = Snapshots.log_spaced(net, num_passes, frames)
+    hist = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
+                 epochs=num_passes, tol=None, validation=(X_test, y_test),
+                 callbacks=[snaps] if animate else ())
+    pics: dict[str, Image] = {}
+    name = f"hidden_{hidden}"
+    ax = plot_probability_boundary(net.predict_proba, X, y,
+                                   title=f"hidden {hidden}: P(class 1), errors crossed")
+    pics["proba"] = Image(save_figure(ax.figure, out / f"probability_{name}.png"),  # type: ignore[arg-type]
+                          "Probability shading, 0.5 contour, misclassified points crossed")
+    ax = plot_loss_curve(hist.loss, val_loss=hist.val_loss, title=f"hidden {hidden}: training "
+                         f"loss and loss on the held-out sample (seed {TEST_SEED})")
+    pics["curves"] = Image(save_figure(ax.figure, out / f"train_validation_loss_{name}.png"),  # type: ignore[arg-type]
+                           "Training loss (with L2) and held-out cross-entropy per pass")
+    pics["maps"] = Image(save_figure(plot_activation_maps(net, X, y),
+                                     out / f"activation_maps_{name}.png"),
+                         "What each hidden neuron computes: tanh(x W1 + b1) over the plane")
+    ax = plot_network(net, title=f"hidden {hidden}: edge width |w|, red positive, blue negative")
+    pics["graph"] = Image(save_figure(ax.figure, out / f"network_graph_{name}.png"),  # type: ignore[arg-type]
+                          "The trained network as a graph (node colour: bias)")
+    if animate:
+        pics["gif"] = Image(animate_boundary(net, snaps, X, y, out / f"training_{name}.gif",
+                                             title=f"hidden {hidden}"),
+                            "The boundary during training (log-spaced passes)")
+    return pics
+
+
+def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: str,
+                          num_passes: int = NUM_PASSES, insights: bool = True,
+                          animate: bool = False) -> Path:
+    """Pictures of training, the insight figures and ``index.html`` in ``out_dir``.
+
+    Parameters
+    ----------
+    result : what :func:`run_tutorial` returned (its figures must be in ``out_dir``)
+    out_dir : the tutorial's output folder
+    printed : the text the command printed (shown as is)
+    num_passes : passes of the tutorial's runs
+    insights : also compute and show :mod:`nnscratch.experiments.insights`
+    animate : also write the training GIF
+
+    Returns
+    -------
+    path : Path of ``index.html``
+    """
+    out = Path(out_dir)
+    sections = [
+        Section("Output", "What nnscratch tutorial printed: the tutorial's loss lines, "
+                "reproduced exactly, then one row per model.", pre=printed,
+                tables=[Table.from_records(result.rows, caption="Results (test: held-out "
+                                           f"moons, seed {TEST_SEED})")]),
+        Section("The tutorial's figures",
+                figures=[Image(path, FIGURE_CAPTIONS.get(key, path.name))
+                         for key, path in result.figures.items()]),
+    ]
+    pics = training_pictures(out, num_passes=num_passes, animate=animate)
+    sections.append(Section("Pictures of training (hidden 3)",
+                            "The hidden-3 run again, watched: nothing about its steps changes.",
+                            figures=list(pics.values())))
+    if insights:
+        from nnscratch.experiments.insights import run_insights
+
+        _, extra = run_insights(out, epochs=num_passes, size_epochs=min(2000, num_passes))
+        sections += extra
+    return write_report(out, "nnscratch tutorial: Implementing a Neural Network from Scratch",
+                        sections, settings=tutorial_settings(num_passes),
+                        intro="The classic tutorial reproduced by nnscratch, with every figure. "
+                        "Regenerate this page with: nnscratch tutorial --out DIR")
