@@ -106,7 +106,7 @@ def training_pictures(out_dir: str | Path, hidden: int = 3, num_passes: int = NU
 
 
 def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: str,
-                          num_passes: int = NUM_PASSES, insights: bool = True,
+                          num_passes: int = NUM_PASSES, insights: bool = False,
                           animate: bool = False) -> Path:
     """Pictures of training, the insight figures and ``index.html`` in ``out_dir``.
 
