@@ -45,7 +45,19 @@ def test_runs_and_writes_one_png_per_exercise(exercises_run):
         assert path.stat().st_size > 10_000, name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"wrote {path}" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted(FIGURES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FIGURES, "index.html"])
+
+
+def test_report_shows_every_figure_and_the_table(exercises_run, tmp_path):
+    from tests.test_report import CHROMIUM, assert_links_exist, rendered_images
+
+    proc, out = exercises_run
+    index = out / "index.html"
+    parsed = assert_links_exist(index)
+    assert sorted(parsed.imgs) == sorted(FIGURES)
+    assert "spirals, 20-20 relu" in parsed.cells  # the summary table, as HTML
+    if CHROMIUM is not None:
+        assert rendered_images(index, tmp_path) == (len(FIGURES), len(FIGURES))
 
 
 def test_summary_table_has_every_experiment(table):

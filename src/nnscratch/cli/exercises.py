@@ -18,19 +18,27 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nnscratch.experiments.exercises import run_exercises
+    from nnscratch.viz import Section, Table, write_report
 
     out = output_dir(args.out)
     result = run_exercises(out)
+    lines: list[str] = []
     widths = {"exercise": -16, "setting": -26, "epochs": 6, "final loss": 10, "train acc": 9,
               "test acc": 8}  # negative: left-aligned
     header = "  ".join(f"{name:{'<' if w < 0 else '>'}{abs(w)}}" for name, w in widths.items())
-    print(header)
-    print("-" * len(header))
+    lines += [header, "-" * len(header)]
     for r in result.rows:
         cells = (r.exercise, r.setting, str(r.epochs), f"{r.final_loss:.6f}",
                  f"{r.train_accuracy:.3f}", f"{r.test_accuracy:.3f}")
         aligned = (c.ljust(-w) if w < 0 else c.rjust(w) for c, w in zip(cells, widths.values()))
-        print("  ".join(aligned))
+        lines.append("  ".join(aligned))
+    print("\n".join(lines))
     print()
-    print_written(result.figures.values(), out)
+    sections = [Section("Summary", pre="\n".join(lines),
+                        tables=[Table.from_records(result.rows)])]
+    sections += [Section(f"Exercise {i}: {name.replace('_', ' ')}", figures=[path])
+                 for i, (name, path) in enumerate(result.figures.items(), 1)]
+    report = write_report(out, "nnscratch exercises", sections,
+                          settings={"command": "nnscratch exercises", "out": str(out)})
+    print_written([*result.figures.values(), report], out)
     return 0
