@@ -86,8 +86,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     momentum : float in [0, 1], default=0.9
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified), stop on its accuracy
-        and keep the best weights.
+        Hold out ``validation_fraction`` of the training data, stop on its accuracy and keep the
+        best weights. The split is scikit-learn's (stratified for two classes, not for more), so
+        the same ``random_state`` holds out the same samples.
     validation_fraction : float in (0, 1), default=0.1
     beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
         Adam's decay rates.
@@ -308,8 +309,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         validation = None
         if self.early_stopping:
+            # scikit-learn's split: stratified for two classes only (its single output unit);
+            # the same random_state then holds out the same samples
+            strata = y_enc if n_classes == 2 else None
             X, X_val, y_enc, y_val = train_test_split(
-                X, y_enc, random_state=rs, test_size=self.validation_fraction, stratify=y_enc)
+                X, y_enc, random_state=rs, test_size=self.validation_fraction, stratify=strata)
             if X_val.shape[0] < 2:
                 raise ValueError(
                     f"the validation set is too small ({X_val.shape[0]} sample): increase "
@@ -447,4 +451,5 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample, of shape (n_samples,)."""
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
