@@ -13,7 +13,10 @@ schedules reproduce scikit-learn's ``SGDOptimizer`` rules on the engine's hooks:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
 
 from nnscratch.engine import GD, Adam, Momentum, Optimizer
 
@@ -58,17 +61,6 @@ class SklearnRate:
         return True
 
 
-class StepOffset:
-    """A user's schedule ``lr(step)`` with the step counted from the first fit (partial_fit)."""
-
-    def __init__(self, schedule: Callable[[int], float], offset: int = 0) -> None:
-        self.schedule = schedule
-        self.offset = offset
-
-    def __call__(self, step: int) -> float:
-        return float(self.schedule(self.offset + step))
-
-
 def make_optimizer(solver: str, momentum: float, nesterov: bool, beta_1: float, beta_2: float,
                    epsilon: float) -> Optimizer:
     """'gd': plain steps; 'sgd': momentum (plain steps when momentum is 0); 'adam'."""
@@ -90,3 +82,12 @@ def batch_rows(solver: str, batch_size: int | str, n_samples: int) -> int | None
         warnings.warn(f"batch_size={batch_size} is larger than the {n_samples} training samples; "
                       f"using {n_samples}", UserWarning, stacklevel=3)
     return min(batch_size, n_samples)
+
+
+def hidden_sizes(value: Any) -> tuple[int, ...]:
+    """``hidden_layer_sizes`` (an int or a sequence of ints >= 1) as a tuple."""
+    sizes = [value] if isinstance(value, (Integral, np.integer)) else list(value)
+    if not all(isinstance(s, (Integral, np.integer)) and not isinstance(s, bool) for s in sizes) \
+            or not all(int(s) >= 1 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be ints >= 1, got {value!r}")
+    return tuple(int(s) for s in sizes)

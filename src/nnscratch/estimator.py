@@ -9,6 +9,7 @@ encodes labels, maps scikit-learn's solver parameters onto the engine
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -25,7 +26,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnscratch._estimator_solver import SklearnRate, batch_rows, make_optimizer
+from nnscratch._estimator_solver import SklearnRate, batch_rows, hidden_sizes, make_optimizer
 from nnscratch.engine import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -280,7 +281,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X: Any, y: Any, incremental: bool) -> MLPClassifier:
-        hidden = self._hidden_sizes()
+        hidden = hidden_sizes(self.hidden_layer_sizes)
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         dtype = np.dtype(self.dtype)
         X, y = validate_data(self, X, y, dtype=dtype, reset=first)
@@ -311,13 +312,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping:
             # scikit-learn's split: stratified for two classes only (its single output unit);
             # the same random_state then holds out the same samples
+            n_val = math.ceil(self.validation_fraction * X.shape[0])  # train_test_split's count
+            if n_val < 2:
+                raise ValueError(
+                    f"the validation set is too small ({n_val} of {X.shape[0]} samples): "
+                    f"increase validation_fraction (got {self.validation_fraction}) or use more "
+                    "data")
             strata = y_enc if n_classes == 2 else None
             X, X_val, y_enc, y_val = train_test_split(
                 X, y_enc, random_state=rs, test_size=self.validation_fraction, stratify=strata)
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    f"the validation set is too small ({X_val.shape[0]} sample): increase "
-                    f"validation_fraction (got {self.validation_fraction}) or use more data")
             validation = (X_val, y_val)
 
         if not (incremental and hasattr(self, "_optimizer")) or first:
@@ -338,17 +341,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                             else self.best_validation_score_),
         )
         try:
-            train(
-                net, X, one_hot(y_enc, n_classes, dtype),
-                learning_rate=schedule, optimizer=self._optimizer, alpha=float(self.alpha),
-                epochs=1 if incremental else int(self.max_iter),
-                batch_size=batch_rows(self.solver, self.batch_size, X.shape[0]),
-                shuffle=bool(self.shuffle), random_state=rs, validation=validation,
-                early_stopping=bool(self.early_stopping), tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                on_stall=getattr(schedule, "on_stall", None),
-                verbose=bool(self.verbose), history=history,
-            )
+            # a run that overflows is reported once, as a DivergenceError, not as RuntimeWarnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                train(
+                    net, X, one_hot(y_enc, n_classes, dtype),
+                    learning_rate=schedule, optimizer=self._optimizer, alpha=float(self.alpha),
+                    epochs=1 if incremental else int(self.max_iter),
+                    batch_size=batch_rows(self.solver, self.batch_size, X.shape[0]),
+                    shuffle=bool(self.shuffle), random_state=rs, validation=validation,
+                    early_stopping=bool(self.early_stopping), tol=self.tol,
+                    n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
+                    on_stall=getattr(schedule, "on_stall", None),
+                    verbose=bool(self.verbose), history=history,
+    )
         except DivergenceError as exc:
             self._store(params, exc.history, n_before)
             raise DivergenceError(
@@ -366,17 +371,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 f"optimization hasn't converged yet (tol={self.tol}); raise max_iter or tol.",
                 ConvergenceWarning, stacklevel=4)
         return self
-
-    def _hidden_sizes(self) -> tuple[int, ...]:
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (Integral, np.integer)):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if not all(isinstance(s, (Integral, np.integer)) and not isinstance(s, bool) and s >= 1
-                   for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be ints >= 1, got {self.hidden_layer_sizes!r}")
-        return tuple(int(s) for s in sizes)
 
     def _encode(self, y: np.ndarray, first: bool, incremental: bool) -> np.ndarray:
         """Class labels -> 0..K-1, defining or checking ``classes_``."""
