@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from nnscratch import __version__
-from nnscratch.cli import gradcheck, tutorial
+from nnscratch.cli import gradcheck, sweep, tutorial
 from nnscratch.cli._common import CLIError
 
-COMMANDS = [tutorial, gradcheck]
+COMMANDS = [tutorial, gradcheck, sweep]
 
 EXIT_USAGE = 2
 
