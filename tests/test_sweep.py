@@ -136,7 +136,6 @@ def test_missing_distributed_is_a_clear_error(data, estimator, monkeypatch, caps
 
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "1,x"], "hidden sizes must be integers"),
-    (["--alpha", "0.1,-1"], "alphas must be numbers >= 0"),
     (["--dataset", "nope"], "unknown dataset 'nope'"),
     (["--activation", "swish"], "'activation' parameter of MLPClassifier must be"),
 ])
@@ -144,3 +143,12 @@ def test_cli_errors(args, message, tmp_path, capsys):
     assert main(["sweep", *SMALL, *args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("alphas", ["0.1,-1", "0.1,x", ","])
+def test_cli_rejects_bad_alphas(alphas, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", "--alpha", alphas])
+    assert exc.value.code == 2
+    assert f"argument --alpha: expected numbers >= 0 like 0.0001,0.01; got {alphas!r}" in \
+        capsys.readouterr().err
