@@ -355,7 +355,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
                     on_stall=getattr(schedule, "on_stall", None),
                     verbose=bool(self.verbose), history=history,
-    )
+                )
         except DivergenceError as exc:
             self._store(params, exc.history, n_before)
             raise DivergenceError(
