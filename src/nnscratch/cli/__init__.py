@@ -11,13 +11,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import nnscratch.cli.sweep as sweep_command
 from nnscratch import __version__
-from nnscratch.cli import gradcheck, sweep, tutorial
+from nnscratch.cli import gradcheck, tutorial
 from nnscratch.cli._common import CLIError
 
-COMMANDS = [tutorial, gradcheck, sweep]
+COMMANDS = [tutorial, gradcheck]
 
 EXIT_USAGE = 2
+COMMANDS += [sweep_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
