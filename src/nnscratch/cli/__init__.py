@@ -11,15 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import nnscratch.cli.sweep as sweep_command
 from nnscratch import __version__
-from nnscratch.cli import gradcheck, tutorial
+from nnscratch.cli import gradcheck, sweep, tutorial
 from nnscratch.cli._common import CLIError
 
-COMMANDS = [tutorial, gradcheck]
+COMMANDS = [tutorial, gradcheck, sweep]
 
 EXIT_USAGE = 2
-COMMANDS += [sweep_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
