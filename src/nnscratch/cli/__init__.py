@@ -12,13 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from nnscratch import __version__
-from nnscratch.cli import exercises as exercises_command
-from nnscratch.cli import gradcheck, tutorial
-from nnscratch.cli import train as train_command
+from nnscratch.cli import exercises, gradcheck, sweep, train, tutorial
 from nnscratch.cli._common import CLIError
 
-COMMANDS = [tutorial, gradcheck]
-COMMANDS += [train_command, exercises_command]
+COMMANDS = [tutorial, train, exercises, sweep, gradcheck]
 
 EXIT_USAGE = 2
 
