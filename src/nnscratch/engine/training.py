@@ -11,10 +11,16 @@ With one full batch it is exactly the mean loss at the parameters *before* the e
 
 Stopping (scikit-learn's rule): when the training loss (or, with early stopping, the validation
 accuracy) fails to improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row;
-``tol=None`` never stops early. If the loss or a weight becomes non-finite, the parameters are
-restored to the last finite step and :class:`DivergenceError` is raised. Ctrl-C stops training
-cleanly: the parameters are restored to the last finite step and ``history.stop_reason`` is
-``'interrupted'``.
+``tol=None`` never stops early.
+
+Divergence: if the loss or a weight becomes non-finite, or the loss blows up to more than
+``DIVERGENCE_FACTOR`` times its value at the first step (at least 1), training stops, the parameters
+are restored to the last step whose loss was finite and below that limit, and
+:class:`DivergenceError` is raised (bounded activations and Adam keep the loss finite yet absurd,
+around 1e6 for a learning rate of 1e6, so "finite" alone would let such runs pass). Floating-point
+warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly:
+the parameters are restored to the last finite step (the best ones with early stopping) and
+``history.stop_reason`` is ``'interrupted'``.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from nnscratch.engine.schedules import Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
 
+DIVERGENCE_FACTOR = 1e4  # loss above this many times its first value (or 1) means divergence
+
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss or weight; parameters were restored."""
+    """The loss or a weight became non-finite, or the loss blew up; parameters were restored."""
 
     def __init__(self, message: str, history: History) -> None:
         super().__init__(message)
@@ -156,14 +164,21 @@ def train(
     lr = schedule(step)
     score = -math.inf
     best_params = flat.copy()
+    first = bad = math.nan  # mean loss at the first step; the loss that diverged
+    limit = math.inf  # largest acceptable mean loss, set at the first step
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate.__enter__()
     try:
         for _ in range(epochs):
             if full_batch:
                 lr = schedule(step)
                 ce = forward_loss(params, acts, X, Y, ws)
                 epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
-                if not math.isfinite(epoch_loss):
+                if not epoch_loss <= limit:  # also true for nan and inf
+                    bad = epoch_loss
                     raise FloatingPointError
+                if limit == math.inf:
+                    first, limit = epoch_loss, DIVERGENCE_FACTOR * max(epoch_loss, 1.0)
                 backup[...] = flat
                 backward(params, acts, X, Y, ws, alpha, grads)
                 optimizer.update(p_list, g_list, lr)
@@ -184,8 +199,12 @@ def train(
                     lr = schedule(step)
                     ce = forward_loss(params, acts, xb, yb, wsb)
                     batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
-                    if not math.isfinite(batch):
+                    if not batch <= limit * size:  # also true for nan and inf
+                        bad = batch / size
                         raise FloatingPointError
+                    if limit == math.inf:
+                        first = batch / size
+                        limit = DIVERGENCE_FACTOR * max(first, 1.0)
                     total += batch
                     backup[...] = flat
                     backward(params, acts, xb, yb, wsb, alpha, grads)
@@ -230,21 +249,31 @@ def train(
     except FloatingPointError:
         flat[...] = backup
         hist.stop_reason = "diverged"
-        raise DivergenceError(
-            f"training diverged at epoch {hist.n_epochs + 1} (step {step}): the loss or a weight "
-            "became non-finite; parameters were restored to the last finite step. "
-            "Try a smaller learning rate.",
-            hist,
-        ) from None
+        raise DivergenceError(_divergence_message(hist.n_epochs + 1, step, first, bad, lr),
+                              hist) from None
     except KeyboardInterrupt:
         flat[...] = best_params if early_stopping and hist.val_score else backup
         hist.stop_reason = "interrupted"
     finally:
+        errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
     if early_stopping and hist.val_score and hist.stop_reason != "interrupted":
         flat[...] = best_params
     return hist
+
+
+def _divergence_message(epoch: int, step: int, first: float, bad: float, lr: float) -> str:
+    if math.isnan(bad):
+        what = "the loss or a weight became nan"
+    elif math.isinf(bad):
+        what = f"the loss became {bad}"
+    else:
+        what = (f"the loss rose from {first:.4g} to {bad:.4g}, more than {DIVERGENCE_FACTOR:g} "
+                "times its start")
+    return (f"training diverged at epoch {epoch} (step {step}): {what}; the parameters were "
+            f"restored to the last step with a finite loss. Try a smaller learning rate "
+            f"than {lr:g}, e.g. {lr / 10:g}.")
 
 
 def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
@@ -255,4 +284,4 @@ def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tupl
     return acc, float(-np.mean(np.log(p_true)))
 
 
-__all__ = ["Callback", "DivergenceError", "History", "train"]
+__all__ = ["DIVERGENCE_FACTOR", "Callback", "DivergenceError", "History", "train"]
