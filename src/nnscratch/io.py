@@ -34,7 +34,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -188,7 +188,7 @@ def write_model(path: PathLike, model: ModelData) -> Path:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **cast(dict[str, Any], arrays))  # (cast: the stubs' allow_pickle=)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -368,7 +368,8 @@ def _check_arrays(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], where:
     if classes.dtype.kind == "f" and not np.isfinite(classes).all():
         raise _Invalid(f"{where}: 'classes' contains NaN or infinity")
     if classes.size > 1 and not bool(np.all(classes[1:] > classes[:-1])):
-        raise _Invalid(f"{where}: 'classes' must be sorted and unique; got {classes.tolist()!r:.80}")
+        raise _Invalid(f"{where}: 'classes' must be sorted and unique; "
+                       f"got {classes.tolist()!r:.80}")
 
 
 __all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "read_model",
