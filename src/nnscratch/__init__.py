@@ -1,7 +1,8 @@
 """nnscratch: a neural network from scratch in NumPy."""
 
 from nnscratch import datasets
+from nnscratch.estimator import MLPClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "datasets"]
+__all__ = ["__version__", "datasets", "MLPClassifier"]

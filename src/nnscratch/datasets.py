@@ -1,26 +1,70 @@
-"""Datasets: the tutorial's moons and other seeded toy problems.
+"""Datasets: the tutorial's moons, other seeded toy problems, and a user's own CSV file.
 
 Every generator takes ``random_state`` (int, RandomState, Generator or None) and never touches the
-global NumPy random state.
+global NumPy random state (``None`` draws from fresh operating-system entropy, not from the global
+state). Generators return ``X : ndarray of shape (n_samples, n_features)`` and integer labels
+``y : ndarray of shape (n_samples,)`` in ``0..n_classes-1``. scikit-learn's generators are used
+where they exist (moons, circles, blobs, gaussian quantiles); spirals and xor are written here.
 """
 
 from __future__ import annotations
 
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 from sklearn import datasets as skd
-from sklearn.utils import check_random_state
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
+Dataset = tuple[np.ndarray, np.ndarray]
 
 
 def _state(random_state: RandomLike) -> np.random.RandomState:
+    """A private RandomState: an int seeds one, a Generator seeds one, None is fresh entropy."""
+    if random_state is None:
+        return np.random.RandomState()  # not the global state (check_random_state(None) would be)
     if isinstance(random_state, np.random.Generator):
         return np.random.RandomState(random_state.integers(2**32 - 1))
-    return check_random_state(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.RandomState(int(random_state))
+    raise ValueError(
+        f"random_state must be None, an int, a RandomState or a Generator; got {random_state!r}"
+    )
+
+
+def _check_n(n_samples: int, n_classes: int = 1) -> int:
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < n_classes:
+        raise ValueError(
+            f"n_samples must be an int >= {max(n_classes, 1)} (one per class at least); "
+            f"got {n_samples!r}"
+        )
+    return int(n_samples)
+
+
+def _check_classes(n_classes: int) -> int:
+    if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"n_classes must be an int >= 2; got {n_classes!r}")
+    return int(n_classes)
+
+
+def _check_noise(noise: float) -> float:
+    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
+    return float(noise)
+
+
+def _split(n_samples: int, n_classes: int) -> list[int]:
+    """Samples per class, as equal as possible (the first classes get the remainder)."""
+    base, extra = divmod(n_samples, n_classes)
+    return [base + (k < extra) for k in range(n_classes)]
 
 
 def moons(n_samples: int = 200, noise: float = 0.2,
-          random_state: RandomLike = 0) -> tuple[np.ndarray, np.ndarray]:
+          random_state: RandomLike = 0) -> Dataset:
     """Two interleaving half circles (scikit-learn's ``make_moons``).
 
     With the defaults this is bit for bit the tutorial's data:
@@ -31,4 +75,255 @@ def moons(n_samples: int = 200, noise: float = 0.2,
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), labels 0 and 1
     """
-    return skd.make_moons(n_samples, noise=noise, random_state=_state(random_state))
+    _check_n(n_samples, 2)
+    return skd.make_moons(n_samples, noise=_check_noise(noise), random_state=_state(random_state))
+
+
+def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
+            random_state: RandomLike = 0) -> Dataset:
+    """A small circle (label 1) inside a large one (label 0): scikit-learn's ``make_circles``.
+
+    Parameters
+    ----------
+    factor : float in (0, 1), inner radius over outer radius
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,), labels 0 and 1
+    """
+    _check_n(n_samples, 2)
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be in (0, 1); got {factor!r}")
+    return skd.make_circles(n_samples, noise=_check_noise(noise), factor=factor,
+                            random_state=_state(random_state))
+
+
+def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.1, turns: float = 1.0,
+            random_state: RandomLike = 0) -> Dataset:
+    """``n_classes`` interleaved spiral arms, one class per arm (the classic CS231n data).
+
+    Arm k of m points: radius ``r = linspace(0, 1, m)``, angle
+    ``theta = 2 pi (k / n_classes + turns r) + noise * N(0, 1)``,
+    point ``r (sin theta, cos theta)``.
+    The noise is on the angle (radians), so arms blur into each other near the centre first.
+
+    Parameters
+    ----------
+    n_samples : int, total points, split as evenly as possible over the arms
+    n_classes : int >= 2, number of arms
+    noise : float >= 0, standard deviation of the angle noise in radians
+    turns : float > 0, how many full turns each arm makes from the centre to radius 1
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,), labels 0..n_classes-1 (shuffled)
+    """
+    n_classes = _check_classes(n_classes)
+    n_samples = _check_n(n_samples, n_classes)
+    noise = _check_noise(noise)
+    if not (isinstance(turns, (int, float)) and turns > 0):
+        raise ValueError(f"turns must be a number > 0; got {turns!r}")
+    rng = _state(random_state)
+    X = np.empty((n_samples, 2))
+    y = np.empty(n_samples, dtype=np.intp)
+    start = 0
+    for k, m in enumerate(_split(n_samples, n_classes)):
+        r = np.linspace(0.0, 1.0, m)
+        theta = 2 * np.pi * (k / n_classes + turns * r) + noise * rng.randn(m)
+        X[start : start + m, 0] = r * np.sin(theta)
+        X[start : start + m, 1] = r * np.cos(theta)
+        y[start : start + m] = k
+        start += m
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def blobs(n_samples: int = 200, n_classes: int = 3, n_features: int = 2,
+          cluster_std: float = 1.0, random_state: RandomLike = 0) -> Dataset:
+    """Isotropic Gaussian blobs, one per class (scikit-learn's ``make_blobs``).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,), labels 0..n_classes-1
+    """
+    n_classes = _check_classes(n_classes)
+    X, y = skd.make_blobs(_check_n(n_samples, n_classes), n_features=n_features,
+                          centers=n_classes, cluster_std=cluster_std,
+                          random_state=_state(random_state))
+    return X, y
+
+
+def xor(n_samples: int = 200, noise: float = 0.1, random_state: RandomLike = 0) -> Dataset:
+    """The XOR problem: points uniform in [-1, 1]^2, label 1 where ``x1 * x2 < 0``.
+
+    Labels come from the clean point; ``noise`` (standard deviation) is then added to the
+    coordinates, so points near the axes can sit on the other side of them.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,), labels 0 and 1
+    """
+    n_samples = _check_n(n_samples, 2)
+    noise = _check_noise(noise)
+    rng = _state(random_state)
+    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    y = (X[:, 0] * X[:, 1] < 0).astype(np.intp)
+    X += noise * rng.randn(n_samples, 2)
+    return X, y
+
+
+def gaussian_quantiles(n_samples: int = 200, n_classes: int = 3, n_features: int = 2,
+                       random_state: RandomLike = 0) -> Dataset:
+    """Nested shells of one Gaussian split by quantiles of the radius (``make_gaussian_quantiles``).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,), labels 0..n_classes-1 (0 innermost)
+    """
+    n_classes = _check_classes(n_classes)
+    X, y = skd.make_gaussian_quantiles(n_samples=_check_n(n_samples, n_classes),
+                                       n_features=n_features, n_classes=n_classes,
+                                       random_state=_state(random_state))
+    return X, y
+
+
+# name -> (generator, does it take n_classes?)
+GENERATORS: dict[str, tuple[Callable[..., Dataset], bool]] = {
+    "moons": (moons, False),
+    "circles": (circles, False),
+    "spirals": (spirals, True),
+    "blobs": (blobs, True),
+    "xor": (xor, False),
+    "gaussian_quantiles": (gaussian_quantiles, True),
+}
+
+
+def make_dataset(name: str, n_samples: int = 300, n_classes: int | None = None,
+                 noise: float | None = None, random_state: RandomLike = 0) -> Dataset:
+    """Any generator of this module by name, with the options they share.
+
+    Parameters
+    ----------
+    name : one of :data:`GENERATORS` ('moons', 'circles', 'spirals', 'blobs', 'xor',
+        'gaussian_quantiles')
+    n_classes : int >= 2 or None (the generator's default); moons, circles and xor have 2
+    noise : float or None (the generator's default); blobs and gaussian_quantiles take none
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    """
+    if name not in GENERATORS:
+        raise ValueError(f"dataset must be one of {', '.join(GENERATORS)}; got {name!r}")
+    make, multiclass = GENERATORS[name]
+    kwargs: dict[str, object] = {"n_samples": n_samples, "random_state": random_state}
+    if n_classes is not None:
+        if multiclass:
+            kwargs["n_classes"] = n_classes
+        elif n_classes != 2:
+            multi = ", ".join(k for k, (_, m) in GENERATORS.items() if m)
+            raise ValueError(f"dataset {name!r} has 2 classes; got n_classes={n_classes}. "
+                             f"For more classes use one of {multi}")
+    if noise is not None:
+        if name in ("blobs", "gaussian_quantiles"):
+            raise ValueError(f"dataset {name!r} takes no noise setting; got noise={noise}")
+        kwargs["noise"] = noise
+    return make(**kwargs)
+
+
+def _label_array(values: list[str]) -> np.ndarray:
+    """Labels as ints if every one is an integer, else floats if numeric, else strings."""
+    for kind in (int, float):
+        try:
+            return np.array([kind(v) for v in values])
+        except ValueError:
+            continue
+    return np.array(values)
+
+
+def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
+             delimiter: str = ",") -> tuple[np.ndarray, np.ndarray]:
+    """Load a user's own data: a CSV file with a header row, numeric features, any labels.
+
+    Parameters
+    ----------
+    path : path of the CSV file (first row: column names)
+    target : name (or 0-based index) of the label column; None means the last column
+    delimiter : field separator
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float64, every column but ``target``
+    y : ndarray of shape (n_samples,), the labels as they are in the file: ints if all are
+        integers, floats if all are numbers, strings otherwise (map them with LabelEncoder)
+
+    Raises
+    ------
+    FileNotFoundError : no such file
+    ValueError : empty file, unknown target column, ragged rows, non-numeric feature values
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"CSV file {str(path)!r} not found; check the path")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
+    if not rows:
+        raise ValueError(f"CSV file {str(path)!r} is empty; it needs a header row and data rows")
+    header = [c.strip() for c in rows[0]]
+    data = rows[1:]
+    if not data:
+        raise ValueError(f"CSV file {str(path)!r} has a header but no data rows")
+    if len(header) < 2:
+        raise ValueError(f"CSV file {str(path)!r} has {len(header)} column; need at least one "
+                         "feature and a target (is the delimiter right?)")
+    if target is None:
+        col = len(header) - 1
+    elif isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        if not -len(header) <= target < len(header):
+            raise ValueError(f"target column index {target} out of range for {len(header)} "
+                             f"columns in {str(path)!r}: {', '.join(header)}")
+        col = int(target) % len(header)
+    elif target in header:
+        col = header.index(target)
+    else:
+        raise ValueError(f"target column {target!r} not in {str(path)!r}; its columns are: "
+                         f"{', '.join(header)}. Pass one of them as the target")
+    for i, row in enumerate(data, start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{str(path)!r} line {i} has {len(row)} fields; the header has "
+                             f"{len(header)}")
+    feature_cols = [j for j in range(len(header)) if j != col]
+    X = np.empty((len(data), len(feature_cols)))
+    for i, row in enumerate(data):
+        for j_out, j in enumerate(feature_cols):
+            try:
+                X[i, j_out] = float(row[j])
+            except ValueError:
+                raise ValueError(
+                    f"feature column {header[j]!r} of {str(path)!r} is not numeric: line {i + 2} "
+                    f"has {row[j]!r}. Encode it as numbers, drop the column, or make it the target"
+                ) from None
+    if not np.isfinite(X).all():
+        i, j = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"feature column {header[feature_cols[j]]!r} of {str(path)!r} has a "
+                         f"non-finite value on line {i + 2}; remove or fill it")
+    return X, _label_array([row[col].strip() for row in data])
+
+
+__all__ = [
+    "GENERATORS",
+    "blobs",
+    "circles",
+    "gaussian_quantiles",
+    "load_csv",
+    "make_dataset",
+    "moons",
+    "spirals",
+    "xor",
+]

@@ -12,10 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from nnscratch import __version__
-from nnscratch.cli import gradcheck, tutorial
+from nnscratch.cli import exercises as exercises_command
+from nnscratch.cli import gradcheck, sweep, tutorial
+from nnscratch.cli import train as train_command
 from nnscratch.cli._common import CLIError
 
-COMMANDS = [tutorial, gradcheck]
+COMMANDS = [tutorial, gradcheck, sweep]
+COMMANDS += [train_command, exercises_command]
 
 EXIT_USAGE = 2
 

@@ -1,0 +1,449 @@
+"""``MLPClassifier``: the scikit-learn face of the engine.
+
+Everything numerical happens in :mod:`nnscratch.engine` (``init_params``, ``Network``,
+``train``, the optimizers); this module validates input and parameters the scikit-learn way,
+encodes labels, maps scikit-learn's solver parameters onto the engine
+(:mod:`nnscratch._estimator_solver`) and stores the results as fitted attributes.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from nnscratch._estimator_solver import SklearnRate, batch_rows, hidden_sizes, make_optimizer
+from nnscratch.engine import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    DivergenceError,
+    History,
+    Network,
+    Params,
+    init_params,
+    train,
+)
+from nnscratch.engine.losses import one_hot
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """A multi-layer perceptron classifier trained by nnscratch's from-scratch engine.
+
+    Parameters carry scikit-learn's names and meanings
+    (:class:`sklearn.neural_network.MLPClassifier`); ``solver='gd'``, ``init`` and ``dtype``
+    are nnscratch's own.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int >= 1, or int, default=(100,)
+        Units of each hidden layer; ``()`` is softmax regression.
+    activation : {'tanh', 'logistic', 'relu', 'identity', 'leaky_relu', 'elu', 'softplus', \
+'sigmoid'}, default='relu'
+        Hidden-layer nonlinearity.
+    solver : {'adam', 'sgd', 'gd'}, default='adam'
+        'gd': full-batch plain gradient descent (the tutorial's; ``batch_size``, ``shuffle`` and
+        ``momentum`` unused); 'sgd': minibatches with (Nesterov) momentum, plain steps when
+        ``momentum=0``; 'adam': minibatch Adam.
+    alpha : float >= 0, default=1e-4
+        L2 strength: the loss is ``(CE + alpha/2 sum W^2) / N``.
+    batch_size : int >= 1 or 'auto', default='auto'
+        Minibatch rows ('sgd', 'adam'); 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'} or callable, default='constant'
+        scikit-learn's schedules for 'sgd' and 'gd' ('adam' keeps ``learning_rate_init``). A
+        callable ``lr(step) -> float`` (e.g. :func:`nnscratch.engine.step_decay`) sets the rate of
+        every update for every solver; ``step`` counts updates from 0 and goes on across
+        ``partial_fit`` calls; ``learning_rate_init`` is then unused.
+    learning_rate_init : float > 0, default=1e-3
+    power_t : float >= 0, default=0.5
+        Exponent of 'invscaling': ``lr = learning_rate_init / (t + 1)^power_t``, t = samples seen.
+    max_iter : int >= 1, default=200
+        Maximum number of epochs (passes over the data).
+    shuffle : bool, default=True
+        Reshuffle the minibatches every epoch ('sgd', 'adam').
+    random_state : int, RandomState instance or None, default=None
+        Draws the initial weights, then the validation split and the shuffling (as scikit-learn).
+    tol : float >= 0 or None, default=1e-4
+        Training stops when the loss (with early stopping: the validation accuracy) has not
+        improved by ``tol`` for more than ``n_iter_no_change`` epochs. None never stops early.
+    verbose : bool or int, default=False
+        Show a progress bar with the loss.
+    warm_start : bool, default=False
+        ``fit`` continues from the current weights; ``loss_curve_`` and ``t_`` go on, the
+        optimizer state restarts (as scikit-learn).
+    momentum : float in [0, 1], default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop on its accuracy and keep the
+        best weights. The split is scikit-learn's (stratified for two classes, not for more), so
+        the same ``random_state`` holds out the same samples.
+    validation_fraction : float in (0, 1), default=0.1
+    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
+        Adam's decay rates.
+    epsilon : float > 0, default=1e-8
+        Adam's stabiliser.
+    n_iter_no_change : int >= 1 or np.inf, default=10
+    init : {'glorot', 'seed', 'he'}, default='glorot'
+        Initial weights. 'glorot' draws exactly what scikit-learn's MLP draws for the same int
+        ``random_state``; 'seed' is the tutorial's ``randn / sqrt(fan_in)``.
+    dtype : {'float64', 'float32'}, default='float64'
+        Precision of the weights and of the computation (X is converted).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when X had string column names.
+    coefs_ : list of ndarray, coefs_[l] of shape (fan_in, fan_out)
+    intercepts_ : list of ndarray, intercepts_[l] of shape (fan_out,)
+    n_layers_ : int
+        Hidden layers + 2.
+    n_outputs_ : int
+        Output units: ``n_classes`` (see Notes).
+    out_activation_ : str
+        Always 'softmax'.
+    loss_ : float
+        Training loss of the last epoch (the last entry of ``loss_curve_``).
+    loss_curve_ : list of float
+        Loss of each epoch: the sum over its batches of ``CE_b + alpha/2 sum W^2``, divided by N,
+        each at the weights *before* that batch's step (scikit-learn's definition). With full
+        batches, entry k is the mean loss after k steps.
+    best_loss_ : float or None
+        Lowest ``loss_curve_`` entry; None with early stopping.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with early stopping, else None.
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run by the last call to fit (1 after partial_fit).
+    t_ : int
+        Training samples seen, over all calls (``n_iter_ * n_samples`` for one fit).
+
+    Notes
+    -----
+    Conventions that differ from scikit-learn's MLPClassifier:
+
+    - The output layer is always a softmax with one unit per class, binary problems included.
+      scikit-learn uses a single logistic unit for two classes (``n_outputs_ == 1``,
+      ``out_activation_ == 'logistic'``, ``coefs_[-1]`` of shape (fan_in, 1)); nnscratch has
+      ``n_outputs_ == 2`` and ``coefs_[-1]`` of shape (fan_in, 2). With three or more classes
+      the two models are the same function and, from the same weights, take the same steps.
+    - No 'lbfgs' solver and no ``max_fun``; 'gd' added. Multilabel targets and ``sample_weight``
+      are not supported.
+    - ``tol=None`` is accepted (never stop early).
+    - If training diverges (a non-finite loss or weight) the estimator keeps the last finite
+      weights as its fitted state and raises :class:`nnscratch.engine.DivergenceError`.
+
+    Saving: the fitted state is the public attributes above (``coefs_``/``intercepts_`` are
+    arrays); the engine network is rebuilt from them (:meth:`network`). The optimizer state
+    kept for ``partial_fit`` (momenta, Adam moments) is private.
+
+    Examples
+    --------
+    >>> from nnscratch import MLPClassifier
+    >>> from nnscratch.datasets import moons
+    >>> X, y = moons()
+    >>> clf = MLPClassifier((3,), activation="tanh", solver="gd", alpha=0.01,
+    ...                     learning_rate_init=2.0, max_iter=2000, init="seed", random_state=0)
+    >>> clf.fit(X, y).score(X, y)
+    0.97...
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({"gd", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"}), callable],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "init": [StrOptions(set(INITIALIZERS))],
+        "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: Any = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float | None = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int | float = 10,
+        init: str = "glorot",
+        dtype: Any = "float64",
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.init = init
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> MLPClassifier:
+        """Train on ``X`` for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), class labels (at least two classes)
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
+        """One epoch over ``X``, continuing from the current weights and optimizer state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,)
+            Every class of the whole problem; required on the first call, since one batch
+            may not contain them all.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True; use fit, or "
+                             "set early_stopping=False")
+        _check_partial_fit_first_call(self, classes)
+        return self._fit(X, y, incremental=True)
+
+    def _fit(self, X: Any, y: Any, incremental: bool) -> MLPClassifier:
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        dtype = np.dtype(self.dtype)
+        X, y = validate_data(self, X, y, dtype=dtype, reset=first)
+        check_classification_targets(y)
+        y_enc = self._encode(y, first, incremental)
+        n_classes = len(self.classes_)
+        sizes = (X.shape[1], *hidden, n_classes)
+        rs = check_random_state(self.random_state)
+        if first:
+            params = init_params(sizes, self.init, random_state=rs, dtype=dtype,
+                                 activation=self.activation)
+            self.t_ = 0
+            self.loss_curve_: list[float] = []
+            self.best_loss_: float | None = math.inf
+            self.validation_scores_: list[float] | None = None
+            self.best_validation_score_: float | None = None
+        else:
+            params = self._params()
+            if params.layer_sizes != sizes:
+                raise ValueError(
+                    f"cannot continue training: the fitted network has layer sizes "
+                    f"{params.layer_sizes}, but hidden_layer_sizes={self.hidden_layer_sizes!r} "
+                    f"and the data ask for {sizes}; fit with warm_start=False"
+                )
+        net = Network(params, self.activation)
+
+        validation = None
+        if self.early_stopping:
+            # scikit-learn's split: stratified for two classes only (its single output unit);
+            # the same random_state then holds out the same samples
+            n_val = math.ceil(self.validation_fraction * X.shape[0])  # train_test_split's count
+            if n_val < 2:
+                raise ValueError(
+                    f"the validation set is too small ({n_val} of {X.shape[0]} samples): "
+                    f"increase validation_fraction (got {self.validation_fraction}) or use more "
+                    "data")
+            strata = y_enc if n_classes == 2 else None
+            X, X_val, y_enc, y_val = train_test_split(
+                X, y_enc, random_state=rs, test_size=self.validation_fraction, stratify=strata)
+            validation = (X_val, y_val)
+
+        if not (incremental and hasattr(self, "_optimizer")) or first:
+            self._optimizer = make_optimizer(self.solver, self.momentum, self.nesterovs_momentum,
+                                             self.beta_1, self.beta_2, self.epsilon)
+            self._schedule = self._make_schedule()
+            self._n_steps = 0
+        schedule = self._schedule
+        if isinstance(schedule, SklearnRate):
+            schedule.samples_per_epoch = X.shape[0]
+
+        n_before = len(self.loss_curve_)
+        history = History(
+            loss=list(self.loss_curve_), val_score=list(self.validation_scores_ or []),
+            n_steps=self._n_steps, n_samples_seen=self.t_,
+            best_loss=math.inf if self.best_loss_ is None else self.best_loss_,
+            best_val_score=(-math.inf if self.best_validation_score_ is None
+                            else self.best_validation_score_),
+        )
+        try:
+            # a run that overflows is reported once, as a DivergenceError, not as RuntimeWarnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                train(
+                    net, X, one_hot(y_enc, n_classes, dtype),
+                    learning_rate=schedule, optimizer=self._optimizer, alpha=float(self.alpha),
+                    epochs=1 if incremental else int(self.max_iter),
+                    batch_size=batch_rows(self.solver, self.batch_size, X.shape[0]),
+                    shuffle=bool(self.shuffle), random_state=rs, validation=validation,
+                    early_stopping=bool(self.early_stopping), tol=self.tol,
+                    n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
+                    on_stall=getattr(schedule, "on_stall", None),
+                    verbose=bool(self.verbose), history=history,
+    )
+        except DivergenceError as exc:
+            self._store(params, exc.history, n_before)
+            raise DivergenceError(
+                f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss or a "
+                "weight became non-finite. The estimator keeps the last finite weights. Lower "
+                f"learning_rate_init (got {self.learning_rate_init}) or scale X (StandardScaler).",
+                exc.history) from None
+        self._store(params, history, n_before)
+        if history.stop_reason == "interrupted":
+            warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,
+                          stacklevel=4)
+        elif history.stop_reason == "max_epochs" and not incremental and self.tol is not None:
+            warnings.warn(
+                f"MLPClassifier: maximum iterations ({self.max_iter}) reached and the "
+                f"optimization hasn't converged yet (tol={self.tol}); raise max_iter or tol.",
+                ConvergenceWarning, stacklevel=4)
+        return self
+
+    def _encode(self, y: np.ndarray, first: bool, incremental: bool) -> np.ndarray:
+        """Class labels -> 0..K-1, defining or checking ``classes_``."""
+        labels = np.unique(y)
+        if first and not incremental:
+            self.classes_ = labels
+        elif self.warm_start and not incremental:
+            if set(labels) != set(self.classes_):
+                raise ValueError(
+                    f"warm_start needs y with the same classes as the previous fit: previously "
+                    f"{self.classes_}, now {labels}; fit with warm_start=False")
+        elif not np.isin(labels, self.classes_).all():
+            raise ValueError(f"y has classes not in classes_ {self.classes_}: "
+                             f"{np.setdiff1d(labels, self.classes_)}")
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}); a classifier needs "
+                             "samples of at least 2 classes")
+        return np.searchsorted(self.classes_, y)
+
+    def _make_schedule(self) -> Any:
+        if callable(self.learning_rate):
+            return self.learning_rate
+        kind = "constant" if self.solver == "adam" else self.learning_rate
+        return SklearnRate(kind, self.learning_rate_init, self.power_t, t=self.t_)
+
+    def _store(self, params: Params, history: History, n_before: int) -> None:
+        self.coefs_ = list(params.coefs)
+        self.intercepts_ = list(params.intercepts)
+        self.n_layers_ = len(params.layer_sizes)
+        self.n_outputs_ = params.layer_sizes[-1]
+        self.out_activation_ = "softmax"
+        self.loss_curve_ = list(history.loss)
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else math.nan
+        self.n_iter_ = len(self.loss_curve_) - n_before
+        self.t_ = history.n_samples_seen
+        self._n_steps = history.n_steps
+        if self.early_stopping:
+            self.best_loss_ = None
+            self.validation_scores_ = list(history.val_score)
+            self.best_validation_score_ = history.best_val_score
+        else:
+            self.best_loss_ = history.best_loss
+
+    # ------------------------------------------------------------------ prediction
+    def _params(self) -> Params:
+        return Params.from_arrays(self.coefs_, self.intercepts_, np.dtype(self.dtype))
+
+    def network(self) -> Network:
+        """The engine :class:`~nnscratch.engine.Network` of the fitted weights (a copy)."""
+        check_is_fitted(self)
+        return Network(self._params(), self.activation)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (softmax outputs).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), columns in the order of ``classes_``
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
+        return self.network().predict_proba(X)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``, of shape (n_samples, n_classes)."""
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each sample, of shape (n_samples,)."""
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -1,0 +1,116 @@
+"""The five exercises: ``nnscratch exercises`` as a user runs it, what each experiment shows, and
+the helpers it shares with ``nnscratch train``."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnscratch.datasets import moons
+from nnscratch.engine.losses import one_hot
+from nnscratch.experiments.exercises import fit_network, make_schedule
+
+FIGURES = ["exercise1_minibatch.png", "exercise2_annealing.png", "exercise3_activations.png",
+           "exercise4_three_classes.png", "exercise5_four_layers.png"]
+
+
+@pytest.fixture(scope="module")
+def exercises_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("exercises")
+    proc = subprocess.run([sys.executable, "-m", "nnscratch", "exercises", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    return proc, out
+
+
+@pytest.fixture(scope="module")
+def table(exercises_run):
+    """Rows of the printed summary: {(exercise, setting): (epochs, loss, train acc, test acc)}."""
+    proc, _ = exercises_run
+    rows = {}
+    for line in proc.stdout.splitlines():
+        parts = re.split(r"\s{2,}", line.strip())  # columns are two or more spaces apart
+        if len(parts) == 6 and parts[0][:1].isdigit():
+            rows[(parts[0], parts[1])] = (int(parts[2]), *map(float, parts[3:]))
+    return rows
+
+
+def test_runs_and_writes_one_png_per_exercise(exercises_run):
+    proc, out = exercises_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Warning" not in proc.stderr
+    for name in FIGURES:
+        path = out / name
+        assert path.stat().st_size > 10_000, name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"wrote {path}" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(FIGURES)
+
+
+def test_summary_table_has_every_experiment(table):
+    exercises = {e for e, _ in table}
+    assert exercises == {"1 minibatch", "2 annealing", "3 activations", "4 three classes",
+                         "5 four layers"}
+    acts = {s for e, s in table if e == "3 activations"}
+    assert acts == {"tanh", "logistic", "relu", "leaky_relu", "elu", "softplus", "identity"}
+    for epochs, loss, train_acc, test_acc in table.values():
+        assert epochs > 0 and loss > 0 and 0 <= train_acc <= 1 and 0 <= test_acc <= 1
+
+
+def test_what_the_figures_show(table):
+    # 1: per epoch, minibatch SGD (10x the steps) gets lower than full-batch GD
+    assert table[("1 minibatch", "minibatch SGD, batch 20")][1] < \
+        table[("1 minibatch", "full batch GD")][1]
+    # 2: annealing the rate ends below the noisy constant rate
+    constant = table[("2 annealing", "constant")][1]
+    annealed = [v[1] for (e, s), v in table.items() if e == "2 annealing" and s != "constant"]
+    assert len(annealed) == 3 and max(annealed) < constant
+    # 3: every nonlinearity separates the moons better than the linear (identity) network
+    linear = table[("3 activations", "identity")][2]
+    assert all(v[2] > linear for (e, s), v in table.items()
+               if e == "3 activations" and s != "identity")
+    # 4: softmax over three spiral arms
+    assert table[("4 three classes", "spirals, 20-20 relu")][3] >= 0.97
+    # 5: the second hidden layer helps on the spirals
+    three = table[("5 four layers", "3 layers, hidden (8,)")]
+    four = table[("5 four layers", "4 layers, hidden (8, 8)")]
+    assert four[1] < three[1] and four[3] > three[3]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("constant", lambda t: 0.5),
+    ("invtime", lambda t: 0.5 / (1 + 0.01 * t)),
+    ("exponential", lambda t: 0.5 * 0.99**t),
+    ("step", lambda t: 0.5 * 0.5 ** (t // 100)),
+])
+def test_make_schedule_formulas(name, expected):
+    lr = make_schedule(name, 0.5, decay=0.01, every=100)
+    for t in (0, 1, 99, 100, 250, 1000):
+        assert lr(t) == pytest.approx(expected(t), rel=1e-12)
+
+
+def test_make_schedule_errors():
+    with pytest.raises(ValueError, match="schedule must be one of .*got 'cosine'"):
+        make_schedule("cosine", 0.1)
+    with pytest.raises(ValueError, match="decay must be in"):
+        make_schedule("invtime", 0.1, decay=2.0)
+    assert hasattr(make_schedule("plateau", 0.1), "observe")
+
+
+def test_fit_network_layers_and_batches():
+    X, y = moons(50, random_state=0)
+    net, hist = fit_network(X, y, hidden=(4, 3, 5), activation=["relu", "tanh", "elu"],
+                            optimizer="gd", batch_size=8, epochs=7, learning_rate=0.1)
+    assert net.layer_sizes == (2, 4, 3, 5, 2)
+    assert [a.name for a in net.activations] == ["relu", "tanh", "elu"]
+    assert hist.n_steps == 7  # gd is full batch whatever the batch size
+    _, hist = fit_network(X, y, optimizer="sgd", batch_size=8, epochs=2)
+    assert hist.n_steps == 2 * 7  # ceil(50 / 8) batches per epoch
+    # the loss recorded is the network's loss (alpha included) with full batch
+    net, hist = fit_network(X, y, optimizer="gd", epochs=1, alpha=0.5, learning_rate=1e-300)
+    assert hist.loss[0] == pytest.approx(net.loss(X, one_hot(y, 2), alpha=0.5), rel=1e-12)
+    with pytest.raises(ValueError, match="optimizer must be one of .*got 'lbfgs'"):
+        fit_network(X, y, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_network(X, np.zeros_like(y))
