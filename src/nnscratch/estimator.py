@@ -9,9 +9,11 @@ encodes labels, maps scikit-learn's solver parameters onto the engine
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -129,6 +131,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     best_validation_score_ : float or None
     n_iter_ : int
         Epochs run by the last call to fit (1 after partial_fit).
+    interrupted_ : bool
+        True when the last fit was stopped by Ctrl-C (KeyboardInterrupt): the weights are the
+        last finite ones (the best ones with early stopping) and a UserWarning said so.
     t_ : int
         Training samples seen, over all calls (``n_iter_ * n_samples`` for one fit).
 
@@ -357,11 +362,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         except DivergenceError as exc:
             self._store(params, exc.history, n_before)
             raise DivergenceError(
-                f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss or a "
-                "weight became non-finite. The estimator keeps the last finite weights. Lower "
+                f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss blew up or "
+                "became non-finite. The estimator keeps the last finite weights. Lower "
                 f"learning_rate_init (got {self.learning_rate_init}) or scale X (StandardScaler).",
                 exc.history) from None
         self._store(params, history, n_before)
+        self.interrupted_ = history.stop_reason == "interrupted"
         if history.stop_reason == "interrupted":
             warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,
                           stacklevel=4)
@@ -447,3 +453,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each sample, of shape (n_samples,)."""
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ------------------------------------------------------------------ model files
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted model: an ``.npz`` of the weights and classes plus JSON metadata.
+
+        No pickle; the write is atomic (a crash leaves the previous file intact). Load it with
+        :func:`nnscratch.load`. Hyperparameters that are not data (a RandomState, a callable
+        ``learning_rate``) are saved as None.
+
+        Returns
+        -------
+        path : Path, the file written (the name is used as given)
+        """
+        from nnscratch.io import save
+
+        return save(self, path)

@@ -30,15 +30,20 @@ import json
 import math
 import os
 import secrets
+import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from nnscratch.engine.activations import ACTIVATIONS
+from nnscratch.engine.activations import ACTIVATIONS, get_activation
+
+if TYPE_CHECKING:  # io -> estimator -> engine; the estimator is imported when a model is loaded
+    from nnscratch.estimator import MLPClassifier
 
 FORMAT = "nnscratch-model"
 FORMAT_VERSION = 1
@@ -372,5 +377,126 @@ def _check_arrays(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], where:
                        f"got {classes.tolist()!r:.80}")
 
 
-__all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "read_model",
-           "write_model"]
+# --- the estimator ---------------------------------------------------------------------------
+# fitted attributes kept in the metadata besides the weights and classes (scikit-learn's names)
+FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
+          "best_validation_score_", "interrupted_")
+
+
+def model_data(estimator: MLPClassifier) -> ModelData:
+    """A fitted :class:`~nnscratch.MLPClassifier` as plain data (arrays are not copied)."""
+    check_is_fitted(estimator)
+    fitted = {name: getattr(estimator, name) for name in FITTED if hasattr(estimator, name)}
+    fitted["n_steps"] = getattr(estimator, "_n_steps", 0)
+    if hasattr(estimator, "feature_names_in_"):
+        fitted["feature_names"] = [str(f) for f in estimator.feature_names_in_]
+    return ModelData(
+        coefs=list(estimator.coefs_), intercepts=list(estimator.intercepts_),
+        classes=np.asarray(estimator.classes_),
+        activations=[get_activation(estimator.activation).name] * (len(estimator.coefs_) - 1),
+        estimator=type(estimator).__name__, hyperparameters=estimator.get_params(deep=False),
+        fitted=fitted,
+    )
+
+
+def save(estimator: MLPClassifier, path: PathLike) -> Path:
+    """Save a fitted estimator to ``path`` (atomic; no pickle). See :func:`load`."""
+    return write_model(path, model_data(estimator))
+
+
+def load(path: PathLike) -> MLPClassifier:
+    """Load a model file written by :meth:`MLPClassifier.save` (or ``nnscratch train --save``).
+
+    Returns
+    -------
+    estimator : MLPClassifier, fitted: ``predict`` gives exactly the saved model's predictions
+
+    Raises
+    ------
+    ModelFileError
+        The file is not a valid model file, or its hyperparameters do not fit its weights.
+    OSError
+        The file cannot be opened.
+    """
+    data = read_model(path)
+    try:
+        return _estimator(data)
+    except _Invalid as exc:
+        raise ModelFileError(path, str(exc)) from None
+
+
+def _estimator(data: ModelData) -> MLPClassifier:
+    from nnscratch.estimator import MLPClassifier
+
+    if data.estimator != "MLPClassifier":
+        raise _Invalid(f"it holds a {data.estimator!r}, not an MLPClassifier")
+    if len(set(data.activations)) > 1:
+        raise _Invalid(f"its hidden layers use different activations {data.activations}; an "
+                       "MLPClassifier has one: read it with nnscratch.io.read_model instead")
+    known = MLPClassifier().get_params(deep=False)
+    hyper = {k: v for k, v in data.hyperparameters.items() if k in known}
+    unknown = sorted(set(data.hyperparameters) - set(known))
+    if unknown:
+        warnings.warn(f"ignoring hyperparameters this nnscratch does not know: {unknown}",
+                      UserWarning, stacklevel=3)
+    hidden = data.layer_sizes[1:-1]
+    hyper["hidden_layer_sizes"] = hidden
+    hyper["dtype"] = str(data.dtype)
+    if data.activations:
+        hyper["activation"] = data.activations[0]
+    elif hyper.get("activation") not in ACTIVATIONS:
+        hyper.pop("activation", None)
+    est = MLPClassifier(**hyper)
+    try:
+        est._validate_params()  # scikit-learn's parameter constraints, as fit would check them
+    except (ValueError, TypeError) as exc:
+        raise _Invalid(f"invalid hyperparameters: {exc}") from None
+    fitted = dict(data.fitted)
+    _check_fitted(fitted, data.layer_sizes[0])
+    est.coefs_ = data.coefs
+    est.intercepts_ = data.intercepts
+    est.classes_ = data.classes
+    est.n_features_in_ = data.layer_sizes[0]
+    if fitted.get("feature_names") is not None:
+        est.feature_names_in_ = np.asarray(fitted.pop("feature_names"), dtype=object)
+    est.n_layers_ = len(data.layer_sizes)
+    est.n_outputs_ = data.layer_sizes[-1]
+    est.out_activation_ = "softmax"
+    est._n_steps = int(fitted.pop("n_steps", 0) or 0)
+    curve = [float(v) for v in fitted.get("loss_curve_") or []]
+    defaults = {"n_iter_": len(curve), "t_": 0, "loss_": curve[-1] if curve else math.nan,
+                "best_loss_": min(curve, default=math.inf), "validation_scores_": None,
+                "best_validation_score_": None, "interrupted_": False}
+    for name in FITTED:
+        setattr(est, name, fitted.get(name, defaults.get(name)))
+    est.loss_curve_ = curve
+    return est
+
+
+def _check_fitted(fitted: dict[str, Any], n_features: int) -> None:
+    """Types of the fitted attributes a file may carry (a tampered file fails here, not later)."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    checks: dict[str, Callable[[Any], bool]] = {
+        "n_iter_": lambda v: type(v) is int and v >= 0,
+        "t_": lambda v: type(v) is int and v >= 0,
+        "n_steps": lambda v: type(v) is int and v >= 0,
+        "loss_": number,
+        "best_loss_": lambda v: v is None or number(v),
+        "best_validation_score_": lambda v: v is None or number(v),
+        "loss_curve_": lambda v: isinstance(v, list) and all(number(x) for x in v),
+        "validation_scores_": lambda v: v is None or (isinstance(v, list)
+                                                      and all(number(x) for x in v)),
+        "interrupted_": lambda v: isinstance(v, bool),
+        "feature_names": lambda v: v is None or (isinstance(v, list) and len(v) == n_features
+                                                 and all(isinstance(x, str) for x in v)),
+    }
+    for name, ok in checks.items():
+        if name in fitted and not ok(fitted[name]):
+            raise _Invalid(f"fitted attribute {name!r} has an invalid value "
+                           f"{fitted[name]!r:.80}")
+
+
+__all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "load", "model_data",
+           "read_model", "save", "write_model"]

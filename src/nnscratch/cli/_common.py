@@ -4,13 +4,46 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+EXIT_INTERNAL = 1  # also: a check that failed (gradcheck)
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
 
 class CLIError(Exception):
     """A mistake the user can fix; printed as ``error: <message>``."""
+
+
+# what a user can fix: bad values (ValueError, also sklearn's and ModelFileError), files and
+# folders (OSError), divergence (FloatingPointError)
+USER_ERRORS = (CLIError, ValueError, OSError, FloatingPointError)
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for the user: OSErrors as "<what>: '<file>'" without the errno."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {str(exc.filename)!r}"
+    return str(exc) or type(exc).__name__
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` for the command line: ``warning: <message>``."""
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+
+def quiet_stdout() -> None:
+    """After a broken pipe: point stdout at the null device so the exit flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def output_dir(path: str | os.PathLike[str]) -> Path:
