@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from nnscratch import __version__
 from nnscratch.cli import exercises as exercises_command
-from nnscratch.cli import gradcheck, sweep, tutorial
+from nnscratch.cli import gradcheck, predict, sweep, tutorial
 from nnscratch.cli import train as train_command
 from nnscratch.cli._common import (
     EXIT_BROKEN_PIPE,
@@ -30,6 +30,7 @@ from nnscratch.cli._common import (
 
 COMMANDS = [tutorial, gradcheck, sweep]
 COMMANDS += [train_command, exercises_command]
+COMMANDS += [predict]
 
 __all__ = ["COMMANDS", "CLIError", "build_parser", "main"]
 

@@ -43,11 +43,16 @@ DIVERGENCE_FACTOR = 1e4  # loss above this many times its first value (or 1) mea
 
 
 class DivergenceError(FloatingPointError):
-    """The loss or a weight became non-finite, or the loss blew up; parameters were restored."""
+    """The loss or a weight became non-finite, or the loss blew up; parameters were restored.
 
-    def __init__(self, message: str, history: History) -> None:
+    ``history`` is the training history; ``network`` the network trained (its parameters are
+    the last finite ones), when known.
+    """
+
+    def __init__(self, message: str, history: History, network: Network | None = None) -> None:
         super().__init__(message)
         self.history = history
+        self.network = network
 
 
 @dataclass
@@ -318,7 +323,7 @@ def train(
         flat[...] = backup
         hist.stop_reason = "diverged"
         raise DivergenceError(_divergence_message(hist.n_epochs + 1, step, first, bad, lr),
-                              hist) from None
+                              hist, net) from None
     except KeyboardInterrupt:
         flat[...] = best_params if early_stopping and hist.val_score else backup
         hist.stop_reason = "interrupted"
