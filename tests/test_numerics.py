@@ -146,6 +146,20 @@ def test_non_finite_weights_are_rolled_back_to_last_finite_step(data, epochs):
     assert info.value.history.n_epochs == 6
 
 
+@pytest.mark.parametrize("batch_size", [None, 50])
+def test_infinite_loss_at_the_first_step_is_divergence(data, batch_size):
+    """alpha = 1e308 (finite) makes the L2 term, hence the very first loss, overflow to inf."""
+    X, _, Y = data
+    net = Network(init_params((2, 4, 2), "seed", 0), "tanh")
+    start = net.params.flat.copy()
+    assert 0.5 * 1e308 * float(start[: net.params.n_weights] @ start[: net.params.n_weights]) \
+        == math.inf
+    with pytest.raises(DivergenceError, match="the loss became inf") as info:
+        train(net, X, Y, learning_rate=0.1, alpha=1e308, epochs=5, batch_size=batch_size)
+    assert info.value.history.n_epochs == 0 and info.value.network is net
+    np.testing.assert_array_equal(net.params.flat, start)  # never stepped
+
+
 def test_divergence_threshold_is_relative_to_the_start(data):
     """A loss that grows but stays under DIVERGENCE_FACTOR x its start is not divergence."""
     X, _, Y = data

@@ -247,7 +247,7 @@ def train(
                 lr = schedule(step)
                 ce = forward_loss(params, acts, X, Y, ws)
                 epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
-                if not epoch_loss <= limit:  # also true for nan and inf
+                if not (math.isfinite(epoch_loss) and epoch_loss <= limit):
                     bad = epoch_loss
                     raise FloatingPointError
                 if limit == math.inf:
@@ -272,7 +272,7 @@ def train(
                     lr = schedule(step)
                     ce = forward_loss(params, acts, xb, yb, wsb)
                     batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
-                    if not batch <= limit * size:  # also true for nan and inf
+                    if not (math.isfinite(batch) and batch <= limit * size):
                         bad = batch / size
                         raise FloatingPointError
                     if limit == math.inf:
