@@ -12,6 +12,8 @@ import math
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,18 @@ from nnscratch.engine import (
     train,
 )
 from nnscratch.engine.losses import one_hot
+
+
+@contextmanager
+def _numeric_hint() -> Iterator[None]:
+    """Add the fix to scikit-learn's "could not convert string to float" (text features)."""
+    try:
+        yield
+    except ValueError as exc:
+        if "could not convert" not in str(exc):
+            raise
+        raise ValueError(f"X must hold numbers ({exc}); encode text or categorical features "
+                         "as numbers first, e.g. with sklearn.preprocessing.OneHotEncoder") from exc
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -289,7 +303,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         hidden = hidden_sizes(self.hidden_layer_sizes)
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         dtype = np.dtype(self.dtype)
-        X, y = validate_data(self, X, y, dtype=dtype, reset=first)
+        with _numeric_hint():
+            X, y = validate_data(self, X, y, dtype=dtype, reset=first)
         check_classification_targets(y)
         y_enc = self._encode(y, first, incremental)
         n_classes = len(self.classes_)
@@ -441,7 +456,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes), columns in the order of ``classes_``
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
+        with _numeric_hint():
+            X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
         return self.network().predict_proba(X)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
