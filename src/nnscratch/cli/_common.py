@@ -49,6 +49,8 @@ def quiet_stdout() -> None:
 def output_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` if needed and check it is a writable folder."""
     out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"output folder {str(out)!r} is a file, not a folder; pass another --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

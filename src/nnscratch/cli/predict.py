@@ -110,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.cli._model import network_of
     from nnscratch.io import read_model
 
-    model = read_model(args.model)
+    try:
+        model = read_model(args.model)
+    except (FileNotFoundError, IsADirectoryError):
+        raise CLIError(f"model file {args.model!r} not found; check the path (nnscratch train "
+                       "--save FILE writes one)") from None
     header, rows = read_rows(args.csv)
     names = model.fitted.get("feature_names")
     cols, label = select(header, names, model.layer_sizes[0], args.target,
