@@ -98,7 +98,8 @@ def _as_matrix(name: str, A: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if 0 in A.shape:
         raise ValueError(f"{name} is empty (shape {A.shape}); need at least one sample and one "
                          "column")
-    A = np.ascontiguousarray(A, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # too large for dtype: inf, named below
+        A = np.ascontiguousarray(A, dtype=dtype)
     bad = ~np.isfinite(A)
     if bad.any():
         i, j = np.argwhere(bad)[0]
