@@ -120,6 +120,7 @@ def test_early_stopping_and_validation(tmp_path):
     (["--csv", "{tmp}/d.csv", "--target", "a"], "feature column 'kind'"),
     (["--csv", "{tmp}/d.csv", "--classes", "3"], "--classes only apply to built-in"),
     (["--target", "y"], "--target needs --csv"),
+    (["--csv", "{tmp}/one.csv"], "one.csv has a single class \\('a'\\); need at least 2"),
     (["--dataset", "moons", "--classes", "3"], "'moons' has 2 classes; got n_classes=3"),
     (["--optimizer", "gd", "--batch-size", "8"], "drop --batch-size 8 or use --optimizer sgd"),
     (["--lr", "-1"], "--lr must be a number > 0; got -1"),
@@ -132,6 +133,7 @@ def test_early_stopping_and_validation(tmp_path):
 ])
 def test_wrong_input_is_a_clear_error(tmp_path, capsys, args, message):
     (tmp_path / "d.csv").write_text("a,kind,y\n1,x,0\n2,y,1\n3,x,0\n4,y,1\n")
+    (tmp_path / "one.csv").write_text("x,y\n1,a\n2,a\n3,a\n")
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     code = main(["train", *args, "--epochs", "30", "--out", str(tmp_path / "out")]
                 if "--epochs" not in args else ["train", *args, "--out", str(tmp_path / "out")])

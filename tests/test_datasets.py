@@ -152,6 +152,10 @@ def test_load_csv_errors(tmp_path):
         load_csv(_write(tmp_path, "x,y\n", "header.csv"))
     with pytest.raises(ValueError, match="line 3 has 2 fields; the header has 3"):
         load_csv(_write(tmp_path, "a,b,c\n1,2,3\n4,5\n", "ragged.csv"))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"a,b\n\xff\xfe,1\n")
+    with pytest.raises(ValueError, match="not a UTF-8 text file"):
+        load_csv(binary)
     with pytest.raises(ValueError, match="non-finite value on line 2"):
         load_csv(_write(tmp_path, "a,b\nnan,1\n", "nan.csv"))
 

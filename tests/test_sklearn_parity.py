@@ -156,3 +156,19 @@ def test_warm_start_and_partial_fit(data):
             est.set_params(warm_start=True, max_iter=5).fit(X, y)
     assert len(ours.loss_curve_) == 15 and ours.n_iter_ == theirs.n_iter_ == 5
     assert rel_diff(ours.loss_curve_, theirs.loss_curve_) < 1e-9
+
+
+def test_adaptive_rate_across_partial_fit_calls(data):
+    """The count of epochs without progress goes on from call to call, as in scikit-learn."""
+    X, y = data
+    common = dict(hidden_layer_sizes=(6,), activation="tanh", solver="sgd", batch_size=40,
+                  momentum=0.0, learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
+                  n_iter_no_change=2, shuffle=False, random_state=0)
+    ours, theirs = MLPClassifier(**common), SkMLP(**common)
+    for est in (ours, theirs):
+        est.partial_fit(X, y, classes=np.unique(y))
+        for _ in range(11):
+            est.partial_fit(X, y)
+    assert ours._schedule.lr == pytest.approx(theirs._optimizer.learning_rate, rel=1e-12)
+    assert ours._schedule.lr == pytest.approx(0.1 / 5**3)  # divided after calls 4, 7 and 10
+    assert rel_diff(ours.loss_curve_, theirs.loss_curve_) < 1e-9

@@ -85,6 +85,9 @@ def test_table_and_heat_map(local, tmp_path):
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == sorted(f"{s:.3f}" for s in local.mean_scores.ravel())
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "3"]
+    (best,) = ax.patches  # the outline sits on the best cell
+    i, j = np.unravel_index(np.nanargmax(local.mean_scores), (2, 2))
+    assert best.get_xy() == (j - 0.5, i - 0.5)
 
 
 def test_cli_local_parallel(local, tmp_path, capsys):
@@ -115,6 +118,9 @@ def test_dask_cluster_gives_the_local_results(data, estimator, local, tmp_path, 
     np.testing.assert_array_equal(remote.mean_scores, local.mean_scores)
     np.testing.assert_array_equal(remote.std_scores, local.std_scores)
     assert f"on Dask cluster {address}" in capsys.readouterr().out
+    assert main(["sweep", *SMALL, "--scheduler", "nonsense", "--out", str(tmp_path)]) == 2
+    assert "error: a scheduler address looks like tcp://HOST:PORT; got 'nonsense'" in \
+        capsys.readouterr().err
 
 
 def test_missing_distributed_is_a_clear_error(data, estimator, monkeypatch, capsys, tmp_path):
@@ -130,7 +136,6 @@ def test_missing_distributed_is_a_clear_error(data, estimator, monkeypatch, caps
 
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "1,x"], "hidden sizes must be integers"),
-    (["--alpha", "0.1,-1"], "alphas must be numbers >= 0"),
     (["--dataset", "nope"], "unknown dataset 'nope'"),
     (["--activation", "swish"], "'activation' parameter of MLPClassifier must be"),
 ])
@@ -138,3 +143,12 @@ def test_cli_errors(args, message, tmp_path, capsys):
     assert main(["sweep", *SMALL, *args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("alphas", ["0.1,-1", "0.1,x", ","])
+def test_cli_rejects_bad_alphas(alphas, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", "--alpha", alphas])
+    assert exc.value.code == 2
+    assert f"argument --alpha: expected numbers >= 0 like 0.0001,0.01; got {alphas!r}" in \
+        capsys.readouterr().err

@@ -271,8 +271,11 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CSV file {str(path)!r} not found; check the path")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
+    except UnicodeDecodeError:
+        raise ValueError(f"{str(path)!r} is not a UTF-8 text file; save it as UTF-8 CSV") from None
     if not rows:
         raise ValueError(f"CSV file {str(path)!r} is empty; it needs a header row and data rows")
     header = [c.strip() for c in rows[0]]

@@ -4,6 +4,7 @@ here or on a Dask cluster; writes a CSV table and a heat map."""
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from nnscratch.cli._common import CLIError, output_dir, positive_int
@@ -14,14 +15,21 @@ DEFAULT_HIDDEN = "1,2,3,4,5,20,50"
 DEFAULT_ALPHA = "0.0001,0.01,0.1"
 
 
-def parse_alphas(text: str) -> tuple[float, ...]:
+def _strength(text: str) -> float:
+    """A finite number >= 0, else NaN."""
     try:
-        alphas = tuple(float(s) for s in text.split(",") if s.strip())
+        value = float(text)
     except ValueError:
-        raise ValueError(f"alphas must be numbers like 0.0001,0.01; got {text!r}") from None
-    if not alphas or min(alphas) < 0:
-        raise ValueError(f"alphas must be numbers >= 0 like 0.0001,0.01; got {text!r}")
-    return alphas
+        return math.nan
+    return value if math.isfinite(value) and value >= 0 else math.nan
+
+
+def alpha_list(text: str) -> tuple[float, ...]:
+    """argparse type: comma-separated L2 strengths, each a finite number >= 0."""
+    values = tuple(_strength(part) for part in text.replace(",", " ").split())
+    if values and not any(math.isnan(v) for v in values):
+        return values
+    raise argparse.ArgumentTypeError(f"expected numbers >= 0 like 0.0001,0.01; got {text!r}")
 
 
 def add_parser(sub: Any) -> None:
@@ -33,7 +41,7 @@ def add_parser(sub: Any) -> None:
                    help="samples to draw (default: the generator's, 200 for moons)")
     p.add_argument("--hidden", default=DEFAULT_HIDDEN,
                    help=f"hidden-layer sizes, comma separated (default {DEFAULT_HIDDEN})")
-    p.add_argument("--alpha", default=DEFAULT_ALPHA,
+    p.add_argument("--alpha", type=alpha_list, default=alpha_list(DEFAULT_ALPHA),
                    help=f"L2 strengths, comma separated (default {DEFAULT_ALPHA})")
     p.add_argument("--cv", type=positive_int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--n-jobs", type=int, default=None,
@@ -65,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.viz.figures import save_figure
 
     hidden = parse_sizes(args.hidden)
-    alphas = parse_alphas(args.alpha)
+    alphas = args.alpha
     out = output_dir(args.out)
     X, y = load_dataset(args.dataset, args.n_samples, random_state=args.random_state)
     model = dict(TUTORIAL_MODEL, activation=args.activation, solver=args.solver,

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     X, y_raw, source = load_data(args)
     encoder = LabelEncoder().fit(y_raw)
     y = encoder.transform(y_raw)
-    classes = list(encoder.classes_)
+    classes = encoder.classes_.tolist()  # Python values: plain reprs in messages
     if len(classes) < 2:
         raise CLIError(f"{source} has a single class ({classes[0]!r}); need at least 2 to train")
     if args.test_size:

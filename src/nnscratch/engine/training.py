@@ -68,6 +68,7 @@ class History:
     best_loss: float = math.inf
     best_val_score: float = -math.inf
     stop_reason: str = "max_epochs"
+    n_no_improvement: int = 0  # epochs in a row without progress by tol; goes on in warm starts
 
     @property
     def n_epochs(self) -> int:
@@ -233,7 +234,7 @@ def train(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, disable=None, unit="epoch", leave=False)
-    stall = 0
+    stall = hist.n_no_improvement
     step = hist.n_steps
     lr = schedule(step)
     score = -math.inf
@@ -305,7 +306,7 @@ def train(
             hist.best_loss = min(hist.best_loss, epoch_loss)
             if validation is not None and not early_stopping:
                 hist.best_val_score = max(hist.best_val_score, score)
-            stall = 0 if improved else stall + 1
+            stall = hist.n_no_improvement = 0 if improved else stall + 1
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
@@ -314,7 +315,7 @@ def train(
                 break
             if stall > n_iter_no_change:
                 if on_stall is not None and on_stall():
-                    stall = 0
+                    stall = hist.n_no_improvement = 0
                     continue
                 hist.stop_reason = "early_stopping" if early_stopping else "converged"
                 break

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -146,7 +147,13 @@ def _fit_on_cluster(search: GridSearchCV, X: np.ndarray, y: np.ndarray, schedule
             "running on a Dask cluster (--scheduler) needs dask.distributed: "
             "pip install 'nnscratch[cluster]'") from None
     import joblib
+    from distributed.comm import get_address_host_port
 
+    try:
+        get_address_host_port(scheduler)
+    except (ValueError, TypeError):
+        raise ValueError(f"a scheduler address looks like tcp://HOST:PORT; got {scheduler!r}") \
+            from None
     search.set_params(n_jobs=-1 if n_jobs is None else n_jobs)
     with Client(scheduler, timeout="10s", set_as_default=False) as client, \
             joblib.parallel_config(backend="dask", client=client):
@@ -175,7 +182,8 @@ def write_table(result: SweepResult, path: str | os.PathLike[str]) -> Path:
 
 
 def plot_sweep(result: SweepResult, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Heat map of mean CV accuracy: hidden size down, alpha across, values written in."""
+    """Heat map of mean CV accuracy: hidden size down, alpha across, values written in, the
+    best setting outlined."""
     ax = new_axes(ax, figsize=(1.6 + 1.3 * len(result.alphas), 1.2 + 0.5 * len(result.hidden)))
     scores = result.mean_scores
     image = ax.imshow(scores, cmap="viridis", aspect="auto", vmin=np.nanmin(scores),
@@ -189,6 +197,9 @@ def plot_sweep(result: SweepResult, ax: Axes | None = None, title: str | None = 
         text = "failed" if math.isnan(value) else f"{value:.3f}"
         ax.text(j, i, text, ha="center", va="center", fontsize=9,
                 color="black" if not math.isnan(value) and value > middle else "white")
+    if not np.isnan(scores).all():  # outline the best setting
+        i, j = np.unravel_index(np.nanargmax(scores), scores.shape)
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", lw=2))
     if ax.figure is not None:
         ax.figure.colorbar(image, ax=ax, label="mean CV accuracy")
     ax.set_title(title or f"Mean accuracy, {result.search.n_splits_}-fold CV")
