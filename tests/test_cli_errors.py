@@ -57,7 +57,10 @@ CASES = {
     "exercises unwritable out": (["exercises", "--out", "{d}/blocker"],
                                  r"^error: output folder .*blocker' is a file, not a folder; "
                                  r"pass another --out"),
-    "sweep bad alphas": (["sweep", "--alpha", "0.1,x"], r"^error: alphas must be numbers"),
+    "sweep bad alphas": (["sweep", "--alpha", "0.1,x"], r"error: argument --alpha: expected "
+                         r"numbers >= 0"),
+    "sweep bad scheduler": (["sweep", "--scheduler", "nowhere"], r"^error: a scheduler address "
+                            r"looks like tcp://HOST:PORT"),
     "gradcheck bad hidden": (["gradcheck", "--hidden", "3,0"], r"^error: hidden sizes must be "
                              r"integers >= 1"),
     "gradcheck bad activation": (["gradcheck", "--activation", "swish"],

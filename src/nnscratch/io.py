@@ -381,13 +381,16 @@ def _check_arrays(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], where:
 # fitted attributes kept in the metadata besides the weights and classes (scikit-learn's names)
 FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
           "best_validation_score_", "interrupted_")
+# the estimator's private warm-start state: saved name -> attribute (ints, 0 when absent)
+PRIVATE = {"n_steps": "_n_steps", "no_improvement_count": "_no_improvement_count"}
 
 
 def model_data(estimator: MLPClassifier) -> ModelData:
     """A fitted :class:`~nnscratch.MLPClassifier` as plain data (arrays are not copied)."""
     check_is_fitted(estimator)
     fitted = {name: getattr(estimator, name) for name in FITTED if hasattr(estimator, name)}
-    fitted["n_steps"] = getattr(estimator, "_n_steps", 0)
+    for name, private in PRIVATE.items():  # the state a warm start continues from
+        fitted[name] = getattr(estimator, private, 0)
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names"] = [str(f) for f in estimator.feature_names_in_]
     return ModelData(
@@ -462,7 +465,8 @@ def _estimator(data: ModelData) -> MLPClassifier:
     est.n_layers_ = len(data.layer_sizes)
     est.n_outputs_ = data.layer_sizes[-1]
     est.out_activation_ = "softmax"
-    est._n_steps = int(fitted.pop("n_steps", 0) or 0)
+    for name, private in PRIVATE.items():
+        setattr(est, private, int(fitted.pop(name, 0) or 0))
     curve = [float(v) for v in fitted.get("loss_curve_") or []]
     defaults = {"n_iter_": len(curve), "t_": 0, "loss_": curve[-1] if curve else math.nan,
                 "best_loss_": min(curve, default=math.inf), "validation_scores_": None,
@@ -481,7 +485,7 @@ def _check_fitted(fitted: dict[str, Any], n_features: int) -> None:
     checks: dict[str, Callable[[Any], bool]] = {
         "n_iter_": lambda v: type(v) is int and v >= 0,
         "t_": lambda v: type(v) is int and v >= 0,
-        "n_steps": lambda v: type(v) is int and v >= 0,
+        **{name: (lambda v: type(v) is int and v >= 0) for name in PRIVATE},
         "loss_": number,
         "best_loss_": lambda v: v is None or number(v),
         "best_validation_score_": lambda v: v is None or number(v),
