@@ -89,20 +89,29 @@ def select(header: list[str], names: list[str] | None, n_features: int, target: 
     return cols, label
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def features(rows: list[list[str]], cols: list[int], header: list[str], path: str) -> np.ndarray:
-    X = np.empty((len(rows), len(cols)))
-    for i, row in enumerate(rows):
-        for k, j in enumerate(cols):
-            try:
-                X[i, k] = float(row[j])
-            except ValueError:
-                raise CLIError(f"column {header[j]!r} of {path!r} must be numeric: line {i + 2} "
-                               f"has {row[j]!r}") from None
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, k = np.argwhere(bad)[0]
-        raise CLIError(f"column {header[cols[k]]!r} of {path!r} has {rows[i][cols[k]]!r} on "
-                       f"line {i + 2}; fill or drop the rows with missing values")
+    """The feature columns as floats; errors name the column, the line and the value."""
+    cells = [[row[j] for j in cols] for row in rows]
+    try:
+        X = np.array(cells, dtype=float)
+    except ValueError:
+        i, k = next((i, k) for i, r in enumerate(cells) for k, c in enumerate(r)
+                    if not _number(c))
+        raise CLIError(f"column {header[cols[k]]!r} of {path!r} must be numeric: line {i + 2} "
+                       f"has {cells[i][k]!r}") from None
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        i, k = bad[0]
+        raise CLIError(f"column {header[cols[k]]!r} of {path!r} has {cells[i][k]!r} on line "
+                       f"{i + 2}; fill or drop the rows with missing values")
     return X
 
 
