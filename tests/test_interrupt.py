@@ -118,3 +118,19 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
     clf = nnscratch.load(model)
     assert clf.interrupted_ is True and 20 <= clf.n_iter_ < 10_000_000
     assert all(np.isfinite(c).all() for c in clf.coefs_)
+
+
+TUTORIAL = HOOK.format(module="nnscratch.experiments.tutorial") + textwrap.dedent("""
+    from nnscratch.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def test_commands_with_nothing_to_keep_stop_at_once(tmp_path):
+    """The tutorial runs many trainings: Ctrl-C ends the command, not just the current one."""
+    code, out, err = _interrupt_after(
+        [sys.executable, "-c", TUTORIAL, "tutorial", "--out", str(tmp_path)], 100)
+    assert code == 130, err
+    assert err.strip() == "error: interrupted (Ctrl-C)"
+    assert "epoch 110" not in out and "Figures are in" not in out
+    assert not (tmp_path / "loss_curve_hidden_3.png").exists()  # drawn after the training

@@ -23,14 +23,20 @@ from nnscratch.cli._common import (
     EXIT_USAGE,
     USER_ERRORS,
     CLIError,
+    Interrupted,
     error_message,
     quiet_stdout,
     show_warning,
+    stop_on_ctrl_c,
 )
 
 COMMANDS = [tutorial, gradcheck, sweep]
 COMMANDS += [train_command, exercises_command]
 COMMANDS += [predict]
+
+# Ctrl-C stops the training of these commands gracefully (KeyboardInterrupt: the engine keeps the
+# last finite weights and the command saves them); every other command stops at once
+KEEPS_ON_CTRL_C = {"train"}
 
 __all__ = ["COMMANDS", "CLIError", "build_parser", "main"]
 
@@ -60,13 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.debug:
-        return int(args.run(args) or 0)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), stop_on_ctrl_c(args.command not in KEEPS_ON_CTRL_C):
+        if args.debug:
+            return int(args.run(args) or 0)
         warnings.showwarning = show_warning  # "warning: ..." without file and line
         try:
             return int(args.run(args) or 0)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             print("error: interrupted (Ctrl-C)", file=sys.stderr)
             return EXIT_INTERRUPTED
         except BrokenPipeError:  # the reader went away (`nnscratch predict ... | head`)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,32 @@ class CLIError(Exception):
 # what a user can fix: bad values (ValueError, also sklearn's and ModelFileError), files and
 # folders (OSError), divergence (FloatingPointError)
 USER_ERRORS = (CLIError, ValueError, OSError, FloatingPointError)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C in a command with nothing to keep: unlike KeyboardInterrupt, which the training
+    loop catches to stop gracefully, it goes straight up to ``main`` (exit code 130)."""
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted
+
+
+@contextmanager
+def stop_on_ctrl_c(active: bool = True) -> Iterator[None]:
+    """While active, Ctrl-C raises :class:`Interrupted` instead of KeyboardInterrupt.
+
+    The tutorial, the exercises and the sweep run many trainings; a KeyboardInterrupt would
+    only end the current one (the engine catches it), and the command would go on.
+    """
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def error_message(exc: BaseException) -> str:
