@@ -9,7 +9,12 @@ Layout of a model file (a zip archive, as :func:`numpy.savez` writes it)::
 
     metadata = {"format": "nnscratch-model", "format_version": 1, "nnscratch_version": "0.1.0",
                 "estimator": "MLPClassifier", "hyperparameters": {...}, "layer_sizes": [2, 3, 2],
-                "activations": ["tanh"], "output": "softmax", "dtype": "float64", "fitted": {...}}
+                "activations": ["tanh"], "output": "softmax", "dtype": "float64", "fitted": {...},
+                "unsaved_hyperparameters": [...]}   (those that are not data: saved as None)
+
+:func:`write_model` / :func:`read_model` handle this plain description of a network;
+:func:`save` / :func:`load` turn an :class:`~nnscratch.MLPClassifier` into one and back
+(``MLPClassifier.save(path)``, ``nnscratch.load(path)``).
 
 Nothing is ever unpickled: every member is parsed from its ``.npy`` header and raw bytes, after the
 header's dtype, shape and size are checked against the metadata, so a file can neither run code
