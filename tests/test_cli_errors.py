@@ -79,7 +79,10 @@ CASES = {
     "train unwritable out": (["train", "--epochs", "2", "--out", "{d}/blocker"],
                              r"^error: output folder .*blocker' is a file, not a folder"),
     "train unwritable save": (["train", "--epochs", "2", "--out", "{d}/o1", "--save",
-                               "{d}/no/such/dir/m.npz"], r"^error: cannot save the model to"),
+                               "{d}/no/such/dir/m.npz"], r"^error: cannot save the model to "
+                              r".*m\.npz': folder .*dir' does not exist; pass another --save"),
+    "train save to a folder": (["train", "--epochs", "2", "--out", "{d}/o1", "--save", "{d}"],
+                               r"^error: cannot save the model to .*: it is a folder"),
     "predict missing model": (["predict", "--model", "{d}/missing.npz", "--csv", "{d}/good.csv"],
                               r"^error: model file .*missing\.npz' not found"),
     "predict random model": (["predict", "--model", "{d}/random.npz", "--csv", "{d}/good.csv"],

@@ -79,6 +79,22 @@ def feature_names(args: argparse.Namespace) -> list[str] | None:
     return [name for j, name in enumerate(header) if j != col]
 
 
+def check_save_path(path: str | os.PathLike[str]) -> None:
+    """Fail before training, not after it, when ``--save`` cannot be written."""
+    target = Path(path)
+    folder = target.parent
+    problem = None
+    if target.is_dir():
+        problem = "it is a folder"
+    elif not folder.is_dir():
+        problem = f"folder {str(folder)!r} does not exist"
+    elif not os.access(folder, os.W_OK):
+        problem = f"folder {str(folder)!r} is not writable"
+    if problem:
+        raise CLIError(f"cannot save the model to {str(target)!r}: {problem}; pass another "
+                       "--save path")
+
+
 def save_trained(path: str | os.PathLike[str], net: Network, classes: list[Any],
                  args: argparse.Namespace, history: History,
                  scaler: Any | None = None) -> Path:

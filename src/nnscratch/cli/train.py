@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch.cli._common import CLIError, output_dir, positive_int
-from nnscratch.cli._model import finish, save_trained
+from nnscratch.cli._model import check_save_path, finish, save_trained
 from nnscratch.cli.gradcheck import parse_sizes
 
 DEFAULT_OUT = "out/train"
@@ -200,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.viz import plot_decision_boundary, plot_loss_curve, save_figure
 
     _check_args(args)
+    if args.save:
+        check_save_path(args.save)
     X, y_raw, source = load_data(args)
     encoder = LabelEncoder().fit(y_raw)
     y = encoder.transform(y_raw)
@@ -251,6 +253,9 @@ def run(args: argparse.Namespace) -> int:
     if len(y_te):
         test_acc = float(np.mean(fitted.predict(prep(X_te)) == y_te))
         print(f"test accuracy: {test_acc:.4f}")
+    code = finish(args, net, classes, hist, scaler)  # the model first: no figure can lose it
+    if code:
+        return code
     written: list[Path] = []
     ax = plot_loss_curve(hist.loss, val_loss=hist.val_loss or None,
                          title=f"Training loss ({source})")
@@ -264,4 +269,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"no boundary figure: the data has {X.shape[1]} features, not 2")
     for path in written:
         print(f"wrote {path}")
-    return finish(args, net, classes, hist, scaler)
+    return 0
