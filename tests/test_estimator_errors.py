@@ -173,7 +173,7 @@ def test_save_load_round_trip_predicts_identically(data, tmp_path, labels, dtype
         y3 = np.array(["cat", "dog", "emu"], dtype=object)[y3]
     elif labels == "float":
         y3 = y3 * 2.0 - 1.0  # floats (integral: scikit-learn calls others continuous)
-    clf = MLPClassifier((7, 5), activation="relu", solver="adam", max_iter=40, dtype=dtype,
+    clf = MLPClassifier((7, 5), activation="sigmoid", solver="adam", max_iter=40, dtype=dtype,
                         random_state=np.random.RandomState(3), early_stopping=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning after 40 epochs

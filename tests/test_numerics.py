@@ -198,3 +198,31 @@ def test_same_random_state_is_bit_identical(data, name, dtype):
     assert h1.loss == h2.loss and h1.val_loss == h2.val_loss and h1.val_score == h2.val_score
     w3, h3 = _run(X, Y, 4, SETUPS[name], dtype)  # the seed matters: the test can fail
     assert w3.tobytes() != w1.tobytes() and h3.loss != h1.loss
+
+
+@pytest.mark.parametrize("params", [
+    dict(solver="gd"),
+    dict(solver="sgd", momentum=0.0),
+    dict(solver="sgd", nesterovs_momentum=False),
+    dict(solver="sgd", nesterovs_momentum=True),
+    dict(solver="adam", early_stopping=True),  # the validation split is random too
+    dict(solver="adam", dtype="float32"),
+], ids=["gd", "sgd", "momentum", "nesterov", "adam-early-stopping", "adam-float32"])
+def test_estimator_same_random_state_is_bit_identical(data, params):
+    from nnscratch import MLPClassifier
+
+    X, y, _ = data
+
+    def fit(seed):
+        clf = MLPClassifier((6, 5), batch_size=32, learning_rate_init=0.05, max_iter=15,
+                            tol=None, random_state=seed, **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # (early stopping: ConvergenceWarning)
+            clf.fit(X, y)
+        return b"".join(a.tobytes() for a in clf.coefs_ + clf.intercepts_), clf.loss_curve_
+
+    w1, c1 = fit(7)
+    w2, c2 = fit(7)
+    assert w1 == w2 and c1 == c2
+    w3, c3 = fit(8)
+    assert w3 != w1 and c3 != c1

@@ -450,10 +450,12 @@ def _estimator(data: ModelData) -> MLPClassifier:
     hidden = data.layer_sizes[1:-1]
     hyper["hidden_layer_sizes"] = hidden
     hyper["dtype"] = str(data.dtype)
-    if data.activations:
-        hyper["activation"] = data.activations[0]
-    elif hyper.get("activation") not in ACTIVATIONS:
+    saved = hyper.get("activation")
+    if saved not in ACTIVATIONS:
         hyper.pop("activation", None)
+    if data.activations and (saved not in ACTIVATIONS
+                             or get_activation(saved).name != data.activations[0]):
+        hyper["activation"] = data.activations[0]  # the weights' own ('sigmoid' is 'logistic')
     est = MLPClassifier(**hyper)
     try:
         est._validate_params()  # scikit-learn's parameter constraints, as fit would check them
