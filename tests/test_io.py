@@ -249,8 +249,8 @@ def test_sigkill_during_save_keeps_previous_file(tmp_path, stage):
     k = model.fitted["k"]
     for arr in model.coefs + model.intercepts:  # one whole version, never a mixture
         assert np.all(arr == k)
-    if stage == "loop":
-        assert k in (5, 6)
+    if stage == "loop":  # 5, or 6 if that save won the race with the signal (or a later one)
+        assert k >= 5
     else:
         assert k == 1
         leftovers = [p.name for p in tmp_path.iterdir() if p.name != "m.npz"]
