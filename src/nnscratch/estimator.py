@@ -9,9 +9,13 @@ encodes labels, maps scikit-learn's solver parameters onto the engine
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +42,18 @@ from nnscratch.engine import (
     train,
 )
 from nnscratch.engine.losses import one_hot
+
+
+@contextmanager
+def _numeric_hint() -> Iterator[None]:
+    """Add the fix to scikit-learn's "could not convert string to float" (text features)."""
+    try:
+        yield
+    except ValueError as exc:
+        if "could not convert" not in str(exc):
+            raise
+        raise ValueError(f"X must hold numbers ({exc}); encode text or categorical features "
+                         "as numbers first, e.g. with sklearn.preprocessing.OneHotEncoder") from exc
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -129,6 +145,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     best_validation_score_ : float or None
     n_iter_ : int
         Epochs run by the last call to fit (1 after partial_fit).
+    interrupted_ : bool
+        True when the last fit was stopped by Ctrl-C (KeyboardInterrupt): the weights are the
+        last finite ones (the best ones with early stopping) and a UserWarning said so.
     t_ : int
         Training samples seen, over all calls (``n_iter_ * n_samples`` for one fit).
 
@@ -284,7 +303,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         hidden = hidden_sizes(self.hidden_layer_sizes)
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         dtype = np.dtype(self.dtype)
-        X, y = validate_data(self, X, y, dtype=dtype, reset=first)
+        with _numeric_hint():
+            X, y = validate_data(self, X, y, dtype=dtype, reset=first)
         check_classification_targets(y)
         y_enc = self._encode(y, first, incremental)
         n_classes = len(self.classes_)
@@ -359,11 +379,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         except DivergenceError as exc:
             self._store(params, exc.history, n_before)
             raise DivergenceError(
-                f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss or a "
-                "weight became non-finite. The estimator keeps the last finite weights. Lower "
+                f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss blew up or "
+                "became non-finite. The estimator keeps the last finite weights. Lower "
                 f"learning_rate_init (got {self.learning_rate_init}) or scale X (StandardScaler).",
                 exc.history) from None
         self._store(params, history, n_before)
+        self.interrupted_ = history.stop_reason == "interrupted"
         if history.stop_reason == "interrupted":
             warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,
                           stacklevel=4)
@@ -438,7 +459,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes), columns in the order of ``classes_``
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
+        with _numeric_hint():
+            X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
         return self.network().predict_proba(X)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
@@ -450,3 +472,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each sample, of shape (n_samples,)."""
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ------------------------------------------------------------------ model files
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted model: an ``.npz`` of the weights and classes plus JSON metadata.
+
+        No pickle; the write is atomic (a crash leaves the previous file intact). Load it with
+        :func:`nnscratch.load`. Hyperparameters that are not data (a RandomState, a callable
+        ``learning_rate``) are saved as None.
+
+        Returns
+        -------
+        path : Path, the file written (the name is used as given)
+        """
+        from nnscratch.io import save
+
+        return save(self, path)

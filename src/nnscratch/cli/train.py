@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch.cli._common import CLIError, output_dir, positive_int
+from nnscratch.cli._model import check_save_path, finish, save_trained
 from nnscratch.cli.gradcheck import parse_sizes
 
 DEFAULT_OUT = "out/train"
@@ -81,6 +82,8 @@ def add_parser(sub: Any) -> None:
                      help="epochs without improvement before early stopping (default 10)")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    p.add_argument("--save", metavar="FILE", help="save the trained model (.npz, no pickle; "
+                   "also after divergence or Ctrl-C) for nnscratch predict / nnscratch.load")
     p.set_defaults(run=run)
 
 
@@ -193,9 +196,12 @@ def _split(X: np.ndarray, y: np.ndarray, fraction: float,
 def run(args: argparse.Namespace) -> int:
     from sklearn.preprocessing import LabelEncoder, StandardScaler
 
+    from nnscratch.engine import DivergenceError
     from nnscratch.viz import plot_decision_boundary, plot_loss_curve, save_figure
 
     _check_args(args)
+    if args.save:
+        check_save_path(args.save)
     X, y_raw, source = load_data(args)
     encoder = LabelEncoder().fit(y_raw)
     y = encoder.transform(y_raw)
@@ -225,12 +231,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"data: {source}, {len(y)} samples, {X.shape[1]} features, {len(classes)} classes "
           f"({shown}); {len(y_tr)} train, {len(y_te)} test"
           + (f", {len(validation[1])} validation" if validation else ""))
-    fitted = fit(args, prep(X_tr), y_tr, validation)
+    try:
+        fitted = fit(args, prep(X_tr), y_tr, validation)
+    except DivergenceError as exc:  # keep the last finite model, then report the error
+        if args.save and exc.network is not None:
+            path = save_trained(args.save, exc.network, classes, args, exc.history, scaler)
+            print(f"saved the last finite model to {path}")
+        raise
     net, hist = fitted.network, fitted.history
     batch = ("full batch" if args.optimizer == "gd"
              else f"batch {min(args.batch_size or 32, len(y_tr))}")
     print(f"network: {'-'.join(map(str, net.layer_sizes))}, {args.activation}, {args.init} init; "
           f"{args.optimizer}, {batch}, lr {args.lr:g} ({args.schedule}), alpha {args.alpha:g}")
+    if not hist.loss:  # Ctrl-C before the first epoch ended
+        return finish(args, net, classes, hist, scaler)
     print(f"trained {hist.n_epochs} epochs ({hist.stop_reason}), final loss {hist.loss[-1]:.6f}")
     train_acc = float(np.mean(fitted.predict(prep(X_tr)) == y_tr))
     print(f"train accuracy: {train_acc:.4f}")
@@ -239,6 +253,9 @@ def run(args: argparse.Namespace) -> int:
     if len(y_te):
         test_acc = float(np.mean(fitted.predict(prep(X_te)) == y_te))
         print(f"test accuracy: {test_acc:.4f}")
+    code = finish(args, net, classes, hist, scaler)  # the model first: no figure can lose it
+    if code:
+        return code
     written: list[Path] = []
     ax = plot_loss_curve(hist.loss, val_loss=hist.val_loss or None,
                          title=f"Training loss ({source})")

@@ -5,7 +5,8 @@ For every parameter theta_j::
     dL/dtheta_j ~ (L(theta + h e_j) - L(theta - h e_j)) / (2 h)      error O(h^2)
 
 and per parameter array the relative error ``||g_fd - g_bp|| / (||g_fd|| + ||g_bp||)``
-(0 when both vanish). Run it in float64: float32 rounding swamps the O(h^2) term.
+(0 when both vanish). It always runs in float64 (a float32 network is checked on a float64 copy):
+float32 rounding would swamp the O(h^2) term.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def gradcheck(net: Network, X: np.ndarray, Y: np.ndarray, alpha: float = 0.0,
 
     Parameters
     ----------
-    net : Network (float64 parameters)
+    net : Network (float32 parameters are checked on a float64 copy)
     X : ndarray of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_classes), one-hot
     alpha : float, L2 strength
@@ -61,6 +62,9 @@ def gradcheck(net: Network, X: np.ndarray, Y: np.ndarray, alpha: float = 0.0,
     -------
     errors : dict ``{'W1': err, 'b1': err, 'W2': ...}``
     """
+    if net.params.dtype != np.float64:  # float32 rounding would swamp the O(h^2) term
+        net = Network(net.params.astype(np.float64), net.activations)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _, grads = net.loss_and_grad(X, Y, alpha)
     numeric = type(net.params)(net.layer_sizes, flat=numerical_gradient(net, X, Y, alpha, h))
     errors = {}

@@ -7,11 +7,11 @@ For N samples, K classes, logits z (N, K), one-hot targets Y (N, K) and weights 
     loss          = ( CE + alpha/2 * sum_l ||W[l]||^2 ) / N          (the tutorial's calculate_loss)
     dloss/dz      = ( softmax(z) - Y ) / N                           (softmax + cross-entropy)
 
-Stability: while every logit lies in [-SAFE_LOGIT, SAFE_LOGIT], ``e^z`` can neither overflow nor
-underflow, and softmax is evaluated as written (the same rounding as the tutorial, whose chaotic
-edge-of-stability run depends on it bit for bit). Outside that range each row is first shifted by
-its maximum, which leaves softmax unchanged mathematically and keeps every value finite
-(logits of +-1e4 and beyond).
+Stability: while every logit lies in [-SAFE_LOGIT, SAFE_LOGIT] (SAFE_LOGIT_FLOAT32 for float32),
+``e^z`` can neither overflow nor underflow, and softmax is evaluated as written (the same rounding
+as the tutorial, whose chaotic edge-of-stability run depends on it bit for bit). Outside that range
+each row is first shifted by its maximum, which leaves softmax unchanged mathematically and keeps
+every value finite (logits of +-1e4 and beyond).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import numpy as np
 
 Array = np.ndarray
 
-SAFE_LOGIT = 500.0
+SAFE_LOGIT = 500.0  # float64: e^500 ~ 1e217 and e^-500 ~ 7e-218 are normal numbers
+SAFE_LOGIT_FLOAT32 = 80.0  # float32: e^80 ~ 6e34 (max 3e38), e^-80 ~ 2e-35 (tiny 1e-38)
 
 
 def softmax(z: Array, rowsum: Array | None = None, ones: Array | None = None) -> float:
@@ -46,7 +47,8 @@ def softmax(z: Array, rowsum: Array | None = None, ones: Array | None = None) ->
     if ones is None:
         ones = np.ones((k, 1), dtype=z.dtype)
     shift = 0.0
-    if n and (z.max() > SAFE_LOGIT or z.min() < -SAFE_LOGIT):
+    safe = SAFE_LOGIT if z.dtype == np.float64 else SAFE_LOGIT_FLOAT32
+    if n and (z.max() > safe or z.min() < -safe):
         row_max = z.max(axis=1, keepdims=True)
         z -= row_max  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
         shift = float(row_max.sum())

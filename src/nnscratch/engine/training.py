@@ -11,10 +11,16 @@ With one full batch it is exactly the mean loss at the parameters *before* the e
 
 Stopping (scikit-learn's rule): when the training loss (or, with early stopping, the validation
 accuracy) fails to improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row;
-``tol=None`` never stops early. If the loss or a weight becomes non-finite, the parameters are
-restored to the last finite step and :class:`DivergenceError` is raised. Ctrl-C stops training
-cleanly: the parameters are restored to the last finite step and ``history.stop_reason`` is
-``'interrupted'``.
+``tol=None`` never stops early.
+
+Divergence: if the loss or a weight becomes non-finite, or the loss blows up to more than
+``DIVERGENCE_FACTOR`` times its value at the first step (at least 1), training stops, the parameters
+are restored to the last step whose loss was finite and below that limit, and
+:class:`DivergenceError` is raised (bounded activations and Adam keep the loss finite yet absurd,
+around 1e6 for a learning rate of 1e6, so "finite" alone would let such runs pass). Floating-point
+warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly:
+the parameters are restored to the last finite step (the best ones with early stopping) and
+``history.stop_reason`` is ``'interrupted'``.
 """
 
 from __future__ import annotations
@@ -28,18 +34,25 @@ import numpy as np
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.network import Network, backward, forward_loss
-from nnscratch.engine.optimizers import GD, Optimizer
+from nnscratch.engine.optimizers import GD, Optimizer, get_optimizer
 from nnscratch.engine.schedules import Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
 
+DIVERGENCE_FACTOR = 1e4  # loss above this many times its first value (or 1) means divergence
+
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss or weight; parameters were restored."""
+    """The loss or a weight became non-finite, or the loss blew up; parameters were restored.
 
-    def __init__(self, message: str, history: History) -> None:
+    ``history`` is the training history; ``network`` the network trained (its parameters are
+    the last finite ones), when known.
+    """
+
+    def __init__(self, message: str, history: History, network: Network | None = None) -> None:
         super().__init__(message)
         self.history = history
+        self.network = network
 
 
 @dataclass
@@ -73,13 +86,75 @@ def _check_batch_size(batch_size: int | None, n: int) -> int:
     return min(int(batch_size), n)
 
 
+def _as_matrix(name: str, A: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``A`` as a C-contiguous 2-D array of ``dtype`` with finite values, or a clear error."""
+    A = np.asarray(A)
+    if A.dtype.kind not in "biuf":
+        hint = ("take the real part (A.real) or split real and imaginary parts into features"
+                if A.dtype.kind == "c" else "encode strings and objects as numbers first")
+        raise ValueError(f"{name} must hold real numbers; got dtype {A.dtype}: {hint}")
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, shape (n_samples, n_columns); got shape {A.shape}"
+                         + ("; use X.reshape(-1, 1) for a single feature" if A.ndim == 1 else ""))
+    if 0 in A.shape:
+        raise ValueError(f"{name} is empty (shape {A.shape}); need at least one sample and one "
+                         "column")
+    with np.errstate(over="ignore", invalid="ignore"):  # too large for dtype: inf, named below
+        A = np.ascontiguousarray(A, dtype=dtype)
+    bad = ~np.isfinite(A)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        cast = f" or too large for {dtype}" if dtype != np.float64 else ""
+        raise ValueError(f"{name} contains NaN or infinity{cast} (first at row {i}, column {j}); "
+                         "remove or impute those values, e.g. with sklearn.impute.SimpleImputer")
+    return A
+
+
+def check_data(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check inputs and one-hot targets against ``net``; cast them to its dtype (no copy if equal).
+
+    Raises ``ValueError`` naming the problem and the fix: non-numeric or complex values, wrong
+    number of dimensions, no samples, NaN or infinity, wrong number of features or classes.
+    """
+    n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    if np.ndim(Y) == 1:
+        raise ValueError(f"Y must be one-hot, shape (n_samples, {n_out}); got labels of shape "
+                         f"{np.shape(Y)}: use nnscratch.engine.losses.one_hot(y, {n_out})")
+    X = _as_matrix("X", X, net.params.dtype)
+    Y = _as_matrix("Y", Y, net.params.dtype)
+    if X.shape[1] != n_in:
+        raise ValueError(f"X has {X.shape[1]} features but the network takes {n_in} "
+                         f"(layer sizes {net.layer_sizes})")
+    if Y.shape != (X.shape[0], n_out):
+        raise ValueError(f"Y must have shape (n_samples, n_classes) = ({X.shape[0]}, {n_out}), "
+                         f"one row per row of X; got {Y.shape}")
+    return X, Y
+
+
+def _check_validation(net: Network, validation: tuple[np.ndarray, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    X_val, y_val = validation
+    n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    X_val = _as_matrix("validation X", X_val, net.params.dtype)
+    y_val = np.asarray(y_val)
+    if X_val.shape[1] != n_in:
+        raise ValueError(f"validation X has {X_val.shape[1]} features but the network takes "
+                         f"{n_in}")
+    if (y_val.shape != (X_val.shape[0],) or y_val.dtype.kind not in "iu"
+            or y_val.min() < 0 or y_val.max() >= n_out):
+        raise ValueError(f"validation labels must be {X_val.shape[0]} integers in "
+                         f"0..{n_out - 1}, one per row of validation X; got {y_val.dtype} of "
+                         f"shape {y_val.shape}")
+    return X_val, y_val
+
+
 def train(
     net: Network,
     X: np.ndarray,
     Y: np.ndarray,
     *,
     learning_rate: float | Schedule = 0.01,
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | str | None = None,
     alpha: float = 0.0,
     epochs: int = 200,
     batch_size: int | None = None,
@@ -102,7 +177,7 @@ def train(
     X : ndarray of shape (n_samples, n_features), same dtype as the parameters
     Y : ndarray of shape (n_samples, n_classes), one-hot, same dtype
     learning_rate : float or callable ``lr(step) -> float``
-    optimizer : Optimizer, default plain gradient descent
+    optimizer : Optimizer or name ('gd', 'sgd', 'momentum', 'nesterov', 'adam'), default 'gd'
     alpha : float >= 0, L2 strength (penalty alpha/(2N) sum W^2)
     epochs : int >= 1
     batch_size : int or None (None: full batch)
@@ -127,8 +202,15 @@ def train(
         raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
     if early_stopping and validation is None:
         raise ValueError("early_stopping needs validation data")
+    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0 or None; got {tol!r}")
+    if not (isinstance(n_iter_no_change, (int, np.integer)) and n_iter_no_change >= 1):
+        raise ValueError(f"n_iter_no_change must be an int >= 1; got {n_iter_no_change!r}")
+    X, Y = check_data(net, X, Y)
+    if validation is not None:
+        validation = _check_validation(net, validation)
     schedule = as_schedule(learning_rate)
-    optimizer = optimizer or GD()
+    optimizer = GD() if optimizer is None else get_optimizer(optimizer)
     hist = history or History()
     params, acts = net.params, net.activations
     n = X.shape[0]
@@ -157,14 +239,21 @@ def train(
     lr = schedule(step)
     score = -math.inf
     best_params = flat.copy()
+    first = bad = math.nan  # mean loss at the first step; the loss that diverged
+    limit = math.inf  # largest acceptable mean loss, set at the first step
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate.__enter__()
     try:
         for _ in range(epochs):
             if full_batch:
                 lr = schedule(step)
                 ce = forward_loss(params, acts, X, Y, ws)
                 epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
-                if not math.isfinite(epoch_loss):
+                if not (math.isfinite(epoch_loss) and epoch_loss <= limit):
+                    bad = epoch_loss
                     raise FloatingPointError
+                if limit == math.inf:
+                    first, limit = epoch_loss, DIVERGENCE_FACTOR * max(epoch_loss, 1.0)
                 backup[...] = flat
                 backward(params, acts, X, Y, ws, alpha, grads)
                 optimizer.update(p_list, g_list, lr)
@@ -185,8 +274,12 @@ def train(
                     lr = schedule(step)
                     ce = forward_loss(params, acts, xb, yb, wsb)
                     batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
-                    if not math.isfinite(batch):
+                    if not (math.isfinite(batch) and batch <= limit * size):
+                        bad = batch / size
                         raise FloatingPointError
+                    if limit == math.inf:
+                        first = batch / size
+                        limit = DIVERGENCE_FACTOR * max(first, 1.0)
                     total += batch
                     backup[...] = flat
                     backward(params, acts, xb, yb, wsb, alpha, grads)
@@ -231,21 +324,31 @@ def train(
     except FloatingPointError:
         flat[...] = backup
         hist.stop_reason = "diverged"
-        raise DivergenceError(
-            f"training diverged at epoch {hist.n_epochs + 1} (step {step}): the loss or a weight "
-            "became non-finite; parameters were restored to the last finite step. "
-            "Try a smaller learning rate.",
-            hist,
-        ) from None
+        raise DivergenceError(_divergence_message(hist.n_epochs + 1, step, first, bad, lr),
+                              hist, net) from None
     except KeyboardInterrupt:
         flat[...] = best_params if early_stopping and hist.val_score else backup
         hist.stop_reason = "interrupted"
     finally:
+        errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
     if early_stopping and hist.val_score and hist.stop_reason != "interrupted":
         flat[...] = best_params
     return hist
+
+
+def _divergence_message(epoch: int, step: int, first: float, bad: float, lr: float) -> str:
+    if math.isnan(bad):
+        what = "the loss or a weight became nan"
+    elif math.isinf(bad):
+        what = f"the loss became {bad}"
+    else:
+        what = (f"the loss rose from {first:.4g} to {bad:.4g}, more than {DIVERGENCE_FACTOR:g} "
+                "times its start")
+    return (f"training diverged at epoch {epoch} (step {step}): {what}; the parameters were "
+            f"restored to the last step with a finite loss. Try a smaller learning rate "
+            f"than {lr:g}, e.g. {lr / 10:g}.")
 
 
 def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
@@ -256,4 +359,4 @@ def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tupl
     return acc, float(-np.mean(np.log(p_true)))
 
 
-__all__ = ["Callback", "DivergenceError", "History", "train"]
+__all__ = ["DIVERGENCE_FACTOR", "Callback", "DivergenceError", "History", "check_data", "train"]
