@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image as PILImage
 
 from nnscratch.cli import main
 from nnscratch.datasets import blobs
@@ -148,3 +149,38 @@ def test_bad_choice_is_rejected_by_argparse(capsys):
         main(["train", "--optimizer", "rmsprop"])
     assert info.value.code == 2
     assert "invalid choice: 'rmsprop'" in capsys.readouterr().err
+
+
+def test_animate_and_report(tmp_path):
+    from tests.test_report import assert_links_exist
+
+    proc = nnscratch("train", "--dataset", "moons", "--hidden", "5", "--epochs", "60",
+                     "--animate", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    gif = tmp_path / "training.gif"
+    with PILImage.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames >= 10
+    parsed = assert_links_exist(tmp_path / "index.html")
+    assert sorted(parsed.imgs) == ["boundary.png", "loss_curve.png", "training.gif"]
+    assert "train accuracy:" in (tmp_path / "index.html").read_text()  # the printed output
+
+
+def test_animate_needs_2d_data(tmp_path):
+    X, y = blobs(60, n_classes=2, n_features=3, random_state=0)
+    csv = tmp_path / "d.csv"
+    _write_csv(csv, X, y)
+    proc = nnscratch("train", "--csv", str(csv), "--target", "kind", "--animate", "--epochs", "5",
+                     "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "error: --animate draws 2-D" in proc.stderr
+
+
+def test_boundary_for_columns_of_very_different_scales(tmp_path):
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.randn(80), 1e4 * rng.randn(80)]
+    y = (X[:, 0] > 0).astype(int)
+    csv = tmp_path / "scales.csv"
+    _write_csv(csv, X, y)
+    proc = nnscratch("train", "--csv", str(csv), "--target", "kind", "--scale", "none",
+                     "--epochs", "5", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert _is_png(tmp_path / "o" / "boundary.png")

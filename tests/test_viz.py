@@ -136,3 +136,34 @@ def test_network_graph_edges_follow_the_weights():
     assert max(max(c.get_linewidths()) for c in lines.values()) == pytest.approx(6.0)
     with pytest.raises(ValueError, match="at most"):
         plot_network(init_params((2, 100, 2)))
+
+
+def test_mesh_without_spacing_fits_any_scale():
+    from nnscratch.viz.boundary import grid
+
+    X = np.array([[0.0, -5e4], [1.0, 5e4]])
+    xx, yy = grid(X, h=None, resolution=50)
+    assert xx.shape == (50, 50)
+    assert np.isclose(xx.min(), -0.1) and np.isclose(xx.max(), 1.1)  # 10 % padding per axis
+    assert np.isclose(yy.min(), -6e4) and np.isclose(yy.max(), 6e4)
+
+
+def test_three_class_shading_takes_the_predicted_class_colour():
+    import matplotlib as mpl
+
+    from nnscratch.viz.boundary import CMAP, grid
+
+    X = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    y = np.array([0, 1, 2])
+
+    def proba(P):  # class by x1 region, certain
+        out = np.zeros((len(P), 3))
+        out[np.arange(len(P)), np.digitize(P[:, 0], [-0.5, 0.5])] = 1.0
+        return out
+
+    ax = plot_probability_boundary(proba, X, y, h=None, mark_errors=False)
+    img = ax.get_images()[0].get_array()
+    xx, _ = grid(X, h=None)
+    col = np.searchsorted(xx[0], 1.0)  # a mesh column inside class 2's region
+    expected = 1.0 - (1.0 - np.array(mpl.colormaps[CMAP](1.0)[:3])) * 0.65
+    assert np.allclose(img[0, col], expected)

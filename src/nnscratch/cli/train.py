@@ -7,15 +7,19 @@ Labels of any kind (strings, ints not 0..K-1) are mapped with scikit-learn's Lab
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnscratch.cli._common import CLIError, output_dir, positive_int
 from nnscratch.cli._model import check_save_path, finish, save_trained
 from nnscratch.cli.gradcheck import parse_sizes
+
+if TYPE_CHECKING:
+    from nnscratch.viz import Image
 
 DEFAULT_OUT = "out/train"
 
@@ -82,6 +86,8 @@ def add_parser(sub: Any) -> None:
                      help="epochs without improvement before early stopping (default 10)")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    p.add_argument("--animate", action="store_true",
+                   help="also write a GIF of the decision boundary evolving (2-D data)")
     p.add_argument("--save", metavar="FILE", help="save the trained model (.npz, no pickle; "
                    "also after divergence or Ctrl-C) for nnscratch predict / nnscratch.load")
     p.set_defaults(run=run)
@@ -126,6 +132,7 @@ class Fitted:
 
     network: Any
     history: Any
+    snapshots: Any = None
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         from nnscratch.experiments.exercises import predict
@@ -134,22 +141,29 @@ class Fitted:
 
 
 def fit(args: argparse.Namespace, X: np.ndarray, y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray] | None) -> Fitted:
-    """The fitting step: a network for encoded labels ``y`` (0..K-1), trained per ``args``."""
-    from nnscratch.experiments.exercises import fit_network, make_schedule
+        validation: tuple[np.ndarray, np.ndarray] | None, snapshots: bool = False) -> Fitted:
+    """The fitting step: a network for encoded labels ``y`` (0..K-1), trained per ``args``;
+    with ``snapshots``, its parameters are recorded at log-spaced epochs (for ``--animate``)."""
+    from nnscratch.experiments.exercises import fit_network, make_network, make_schedule
+    from nnscratch.viz import Snapshots
 
     hidden, acts = _network_shape(args)
+    activation = acts[0] if len(acts) == 1 else acts
+    net = make_network(X.shape[1], int(np.max(y)) + 1, hidden=hidden, activation=activation,
+                       init=args.init, random_state=args.seed)
+    snaps = Snapshots.log_spaced(net, args.epochs) if snapshots else None
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as an error
         net, history = fit_network(
-            X, y, hidden=hidden, activation=acts[0] if len(acts) == 1 else acts,
+            X, y, net=net, hidden=hidden, activation=activation,
             init=args.init, optimizer=args.optimizer,
             learning_rate=make_schedule(args.schedule, args.lr, decay=args.decay),
             momentum=args.momentum, alpha=args.alpha, epochs=args.epochs,
             batch_size=args.batch_size or 32, random_state=args.seed, validation=validation,
             early_stopping=args.early_stopping, tol=1e-4 if args.early_stopping else None,
             n_iter_no_change=args.patience, verbose=True,
+            callbacks=[snaps] if snaps is not None else (),
         )
-    return Fitted(net, history)
+    return Fitted(net, history, snaps)
 
 
 def _network_shape(args: argparse.Namespace) -> tuple[tuple[int, ...], list[str]]:
@@ -197,7 +211,6 @@ def run(args: argparse.Namespace) -> int:
     from sklearn.preprocessing import LabelEncoder, StandardScaler
 
     from nnscratch.engine import DivergenceError
-    from nnscratch.viz import plot_decision_boundary, plot_loss_curve, save_figure
 
     _check_args(args)
     if args.save:
@@ -227,12 +240,21 @@ def run(args: argparse.Namespace) -> int:
         validation = (prep(X_val), y_val)
 
     out = output_dir(args.out)
+    if args.animate and X.shape[1] != 2:
+        raise CLIError(f"--animate draws 2-D decision boundaries; the data has {X.shape[1]} "
+                       "features: drop --animate")
+    printed: list[str] = []
+
+    def say(line: str) -> None:
+        print(line)
+        printed.append(line)
+
     shown = ", ".join(str(c) for c in classes[:10]) + (", ..." if len(classes) > 10 else "")
-    print(f"data: {source}, {len(y)} samples, {X.shape[1]} features, {len(classes)} classes "
-          f"({shown}); {len(y_tr)} train, {len(y_te)} test"
-          + (f", {len(validation[1])} validation" if validation else ""))
+    say(f"data: {source}, {len(y)} samples, {X.shape[1]} features, {len(classes)} classes "
+        f"({shown}); {len(y_tr)} train, {len(y_te)} test"
+        + (f", {len(validation[1])} validation" if validation else ""))
     try:
-        fitted = fit(args, prep(X_tr), y_tr, validation)
+        fitted = fit(args, prep(X_tr), y_tr, validation, snapshots=args.animate)
     except DivergenceError as exc:  # keep the last finite model, then report the error
         if args.save and exc.network is not None:
             path = save_trained(args.save, exc.network, classes, args, exc.history, scaler)
@@ -241,32 +263,57 @@ def run(args: argparse.Namespace) -> int:
     net, hist = fitted.network, fitted.history
     batch = ("full batch" if args.optimizer == "gd"
              else f"batch {min(args.batch_size or 32, len(y_tr))}")
-    print(f"network: {'-'.join(map(str, net.layer_sizes))}, {args.activation}, {args.init} init; "
-          f"{args.optimizer}, {batch}, lr {args.lr:g} ({args.schedule}), alpha {args.alpha:g}")
+    say(f"network: {'-'.join(map(str, net.layer_sizes))}, {args.activation}, {args.init} init; "
+        f"{args.optimizer}, {batch}, lr {args.lr:g} ({args.schedule}), alpha {args.alpha:g}")
     if not hist.loss:  # Ctrl-C before the first epoch ended
         return finish(args, net, classes, hist, scaler)
-    print(f"trained {hist.n_epochs} epochs ({hist.stop_reason}), final loss {hist.loss[-1]:.6f}")
+    say(f"trained {hist.n_epochs} epochs ({hist.stop_reason}), final loss {hist.loss[-1]:.6f}")
     train_acc = float(np.mean(fitted.predict(prep(X_tr)) == y_tr))
-    print(f"train accuracy: {train_acc:.4f}")
+    say(f"train accuracy: {train_acc:.4f}")
     if validation is not None:
-        print(f"best validation accuracy: {max(hist.val_score):.4f}")
+        say(f"best validation accuracy: {max(hist.val_score):.4f}")
     if len(y_te):
         test_acc = float(np.mean(fitted.predict(prep(X_te)) == y_te))
-        print(f"test accuracy: {test_acc:.4f}")
+        say(f"test accuracy: {test_acc:.4f}")
     code = finish(args, net, classes, hist, scaler)  # the model first: no figure can lose it
     if code:
         return code
-    written: list[Path] = []
-    ax = plot_loss_curve(hist.loss, val_loss=hist.val_loss or None,
-                         title=f"Training loss ({source})")
-    written.append(save_figure(ax.figure, out / "loss_curve.png"))  # type: ignore[arg-type]
-    if X.shape[1] == 2:
-        span = float(np.ptp(X, axis=0).max()) or 1.0
-        ax = plot_decision_boundary(lambda A: fitted.predict(prep(A)), X, y, h=span / 300,
-                                    title=f"Decision boundary ({source})")
-        written.append(save_figure(ax.figure, out / "boundary.png"))  # type: ignore[arg-type]
-    else:
-        print(f"no boundary figure: the data has {X.shape[1]} features, not 2")
-    for path in written:
-        print(f"wrote {path}")
+    from nnscratch.viz import Section, write_report
+
+    figures = draw(out, source, X, y, net, hist, prep, fitted.snapshots)
+    report = write_report(out, f"nnscratch train: {source}",
+                          [Section("Output", pre="\n".join(printed), figures=figures)],
+                          settings={k: v for k, v in sorted(vars(args).items()) if k != "run"})
+    for image in figures:
+        print(f"wrote {image.path}")
+    print(f"wrote {report}")
     return 0
+
+
+def draw(out: Path, source: str, X: np.ndarray, y: np.ndarray, net: Any, hist: Any,
+         prep: Callable[[np.ndarray], np.ndarray], snapshots: Any) -> list[Image]:
+    """The loss curve; for 2-D data the probability boundary and, if recorded, the GIF."""
+    from nnscratch.viz import (
+        Image,
+        animate_boundary,
+        plot_loss_curve,
+        plot_probability_boundary,
+        save_figure,
+    )
+
+    figures = [Image(save_figure(plot_loss_curve(  # type: ignore[arg-type]
+        hist.loss, val_loss=hist.val_loss or None, title=f"Training loss ({source})").figure,
+        out / "loss_curve.png"), "Training loss")]
+    if X.shape[1] != 2:
+        print(f"no boundary figure: the data has {X.shape[1]} features, not 2")
+        return figures
+    ax = plot_probability_boundary(lambda A: net.predict_proba(prep(A)), X, y, h=None,
+                                   title=f"Decision boundary ({source})")
+    figures.append(Image(save_figure(ax.figure, out / "boundary.png"),  # type: ignore[arg-type]
+                         "Decision boundary: probability shading, wrong predictions crossed"))
+    if snapshots is not None:
+        gif = animate_boundary(net, snapshots, prep(X), y, out / "training.gif", h=None,
+                               title=source)
+        figures.append(Image(gif, "The boundary during training (standardised axes)"
+                             if prep(X) is not X else "The boundary during training"))
+    return figures

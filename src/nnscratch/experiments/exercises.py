@@ -34,7 +34,7 @@ from nnscratch.engine import (
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.network import Network
 from nnscratch.engine.schedules import Schedule, constant
-from nnscratch.engine.training import History
+from nnscratch.engine.training import Callback, History
 from nnscratch.viz import new_figure, plot_decision_boundary, plot_loss_curve, save_figure
 
 SCHEDULES = ("constant", "invtime", "step", "exponential", "plateau")
@@ -87,6 +87,8 @@ def fit_network(
     tol: float | None = None,
     n_iter_no_change: int = 10,
     verbose: bool = False,
+    callbacks: Sequence[Callback] = (),
+    net: Network | None = None,
 ) -> tuple[Network, History]:
     """Build a softmax network for integer labels ``y`` in 0..K-1 and train it.
 
@@ -99,6 +101,8 @@ def fit_network(
     init : {'seed', 'glorot', 'he'}, drawn from ``random_state``
     optimizer : {'gd', 'sgd', 'momentum', 'nesterov', 'adam'}; 'gd' is full batch
     batch_size : None for full batch ('gd' always is), else minibatch size
+    net : a network from :func:`make_network` to train instead of a new one (e.g. one a
+        callback already watches)
     others : as :func:`nnscratch.engine.train`
 
     Returns
@@ -111,18 +115,27 @@ def fit_network(
     n_classes = int(np.max(y)) + 1
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes to train a classifier; got {n_classes}")
-    first = activation if isinstance(activation, str) else activation[0]
-    sizes = (X.shape[1], *hidden, n_classes)
-    net = Network(init_params(sizes, init, random_state, activation=first), activation)
+    if net is None:
+        net = make_network(X.shape[1], n_classes, hidden=hidden, activation=activation, init=init,
+                           random_state=random_state)
     uses_momentum = optimizer in ("momentum", "nesterov")
     opt = get_optimizer(optimizer, **({"momentum": momentum} if uses_momentum else {}))
     history = train(
         net, X, one_hot(y, n_classes), learning_rate=learning_rate, optimizer=opt, alpha=alpha,
         epochs=epochs, batch_size=None if optimizer == "gd" else batch_size,
         random_state=random_state, validation=validation, early_stopping=early_stopping,
-        tol=tol, n_iter_no_change=n_iter_no_change, verbose=verbose,
+        tol=tol, n_iter_no_change=n_iter_no_change, verbose=verbose, callbacks=callbacks,
     )
     return net, history
+
+
+def make_network(n_features: int, n_classes: int, hidden: Sequence[int] = (20,),
+                 activation: str | Sequence[str] = "tanh", init: str = "glorot",
+                 random_state: int = 0) -> Network:
+    """A softmax network ``n_features -> *hidden -> n_classes`` with initial weights drawn."""
+    first = activation if isinstance(activation, str) else activation[0]
+    sizes = (n_features, *hidden, n_classes)
+    return Network(init_params(sizes, init, random_state, activation=first), activation)
 
 
 def predict(net: Network, X: np.ndarray) -> np.ndarray:

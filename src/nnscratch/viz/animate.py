@@ -77,7 +77,7 @@ class Snapshots:
 
 
 def animate_boundary(net: Network, snapshots: Snapshots, X: np.ndarray, y: np.ndarray,
-                     path: str | os.PathLike[str], fps: int = 8, h: float = 0.05,
+                     path: str | os.PathLike[str], fps: int = 8, h: float | None = 0.05,
                      dpi: int = 72, title: str = "training") -> Path:
     """Write a GIF with one frame per snapshot: P(last class) shading and the data.
 

@@ -24,8 +24,20 @@ def plot_data(X: np.ndarray, y: np.ndarray, ax: Axes | None = None,
     return ax
 
 
-def grid(X: np.ndarray, h: float = 0.01, pad: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """The tutorial's mesh: spacing ``h`` over the data's range padded by ``pad``."""
+def grid(X: np.ndarray, h: float | None = 0.01, pad: float = 0.5,
+         resolution: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh around 2-D ``X``.
+
+    With a spacing ``h``: the tutorial's mesh, over the data's range padded by ``pad``.
+    With ``h=None``: ``resolution`` points along each axis over its range padded by 10 %, which
+    suits data of any scale (columns of very different ranges included).
+    """
+    if h is None:
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        lo, hi = lo - 0.1 * span, hi + 0.1 * span
+        return np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                           np.linspace(lo[1], hi[1], resolution))
     x_min, x_max = X[:, 0].min() - pad, X[:, 0].max() + pad
     y_min, y_max = X[:, 1].min() - pad, X[:, 1].max() + pad
     return np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
@@ -33,7 +45,7 @@ def grid(X: np.ndarray, h: float = 0.01, pad: float = 0.5) -> tuple[np.ndarray, 
 
 def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
                            y: np.ndarray, ax: Axes | None = None, title: str | None = None,
-                           h: float = 0.01) -> Axes:
+                           h: float | None = 0.01) -> Axes:
     """Filled contours of ``predict`` over a mesh around ``X``, with the data on top.
 
     Parameters
@@ -56,7 +68,7 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
 
 
 def _on_mesh(fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-             h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             h: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The mesh around 2-D ``X`` and ``fn`` of its points (one row per point)."""
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision boundaries need 2-D data; got X of shape {X.shape}")
@@ -73,15 +85,32 @@ def _finish(ax: Axes, X: np.ndarray, y: np.ndarray, title: str | None, xx: np.nd
     return ax
 
 
+def _class_shading(ax: Axes, xx: np.ndarray, yy: np.ndarray, P: np.ndarray, k: int) -> None:
+    """Each mesh point in its predicted class's colour (the scatter's colours), faded to white
+    as the probability of that class falls to 1/k; class boundaries as black lines."""
+    import matplotlib as mpl
+
+    pred = P.argmax(axis=1)
+    sure = (P.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)  # 0 at chance, 1 when certain
+    rgb = mpl.colormaps[CMAP](pred / (k - 1))[:, :3]  # same normalisation as plot_data's scatter
+    rgb = 1.0 - (1.0 - rgb) * (0.15 + 0.5 * sure)[:, None]  # lighter than the points
+    extent = (xx.min(), xx.max(), yy.min(), yy.max())
+    ax.imshow(rgb.reshape(*xx.shape, 3), origin="lower", extent=extent, aspect="auto",
+              interpolation="bilinear")
+    ax.contour(xx, yy, pred.reshape(xx.shape), levels=np.arange(k - 1) + 0.5, colors="k",
+               linewidths=0.8)
+
+
 def plot_probability_boundary(predict_proba: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
                               y: np.ndarray, ax: Axes | None = None, title: str | None = None,
-                              h: float = 0.02, mark_errors: bool = True,
+                              h: float | None = 0.02, mark_errors: bool = True,
                               colorbar: bool = True) -> Axes:
     """Probability of class 1 as shading, the 0.5 contour, the data, wrong predictions crossed.
 
     As TensorFlow Playground shows a classifier: the colour says how sure the model is, not only
-    which side of the boundary a point lies on. For more than two classes the shading is the
-    probability of the predicted class.
+    which side of the boundary a point lies on. For more than two classes each point of the plane
+    takes its predicted class's colour, faded towards white as that class's probability falls
+    from 1 to 1/K, and the boundaries between classes are drawn as lines.
 
     Parameters
     ----------
@@ -101,16 +130,15 @@ def plot_probability_boundary(predict_proba: Callable[[np.ndarray], np.ndarray],
     """
     xx, yy, P = _on_mesh(predict_proba, X, h)
     ax = new_axes(ax)
-    if P.shape[1] == 2:
-        Z, label = P[:, 1], "P(class 1)"
-    else:
-        Z, label = P.max(axis=1), "P(predicted class)"
-    Z = Z.reshape(xx.shape)
-    shade = ax.contourf(xx, yy, Z, levels=np.linspace(0.0, 1.0, 11), cmap=CMAP, alpha=0.8)
-    if P.shape[1] == 2:
+    k = P.shape[1]
+    if k == 2:
+        Z = P[:, 1].reshape(xx.shape)
+        shade = ax.contourf(xx, yy, Z, levels=np.linspace(0.0, 1.0, 11), cmap=CMAP, alpha=0.8)
         ax.contour(xx, yy, Z, levels=[0.5], colors="k", linewidths=1.0)
-    if colorbar and ax.figure is not None:
-        ax.figure.colorbar(shade, ax=ax, label=label)
+        if colorbar and ax.figure is not None:
+            ax.figure.colorbar(shade, ax=ax, label="P(class 1)")
+    else:
+        _class_shading(ax, xx, yy, P, k)
     _finish(ax, X, y, title, xx, yy)
     if mark_errors:
         wrong = np.argmax(np.asarray(predict_proba(X)), axis=1) != np.asarray(y)
