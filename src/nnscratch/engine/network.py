@@ -20,6 +20,11 @@ The 1/N is applied last, as one multiplication by the number 1/N: with a power-o
 
 The functions take a :class:`Workspace` of preallocated buffers and write into it; nothing is
 allocated per step. ``Network`` bundles layer sizes, activations and parameters.
+
+Large batches are processed in chunks of at most ``CHUNK_ROWS`` rows (:func:`forward_backward`):
+the gradient is a sum over samples, so summing chunk by chunk gives the same gradient (up to
+rounding) while every buffer stays in the CPU cache and memory stays small. Batches of at most
+``CHUNK_ROWS`` rows (the tutorial's 200) take the unchunked path, bit for bit.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from nnscratch.engine.losses import cross_entropy_sum, output_delta, softmax
 from nnscratch.engine.params import Params
 
 Array = np.ndarray
+
+CHUNK_ROWS = 4096  # rows per chunk of a large batch: a few hundred KiB per buffer, cache-sized
 
 
 class Workspace:
@@ -53,6 +60,8 @@ class Workspace:
         self.rowsum = np.empty((n_rows, 1), dtype)
         self.ones_k = np.ones((outs[-1], 1), dtype)  # row sums of the softmax as a product
         self.ones_n = np.ones(n_rows, dtype)  # column sums (bias gradients) as a product
+        self.part = Params(layer_sizes, dtype)  # one chunk's summed gradient (large batches)
+        self.w_tmp = np.empty(self.part.n_weights, dtype)  # alpha W
         self._views: dict[int, Workspace] = {n_rows: self}
 
     def rows(self, m: int) -> Workspace:
@@ -67,6 +76,7 @@ class Workspace:
             view.delta = [b[:m] for b in self.delta]
             view.tmp = [b[:m] for b in self.tmp]
             view.rowsum, view.ones_k, view.ones_n = self.rowsum[:m], self.ones_k, self.ones_n[:m]
+            view.part, view.w_tmp = self.part, self.w_tmp
             view._views = self._views
             self._views[m] = view
         return view
@@ -111,6 +121,49 @@ def predict_proba(params: Params, activations: Sequence[Activation], X: Array,
     return z
 
 
+def backward_sum(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+                 ws: Workspace, grads: Params) -> Params:
+    """Gradient of the *summed* cross-entropy (no L2, no 1/N); call after :func:`forward_loss`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs), one-hot targets
+    ws : Workspace holding the forward pass of X
+    grads : Params, same layout as ``params``; overwritten
+
+    Returns
+    -------
+    grads : Params
+    """
+    L = len(params.coefs)
+    delta = output_delta(ws.a[L - 1], Y, out=ws.delta[L - 1])  # delta_L = softmax(z_L) - Y
+    for l in range(L - 1, -1, -1):
+        a_prev = X if l == 0 else ws.a[l - 1]
+        np.dot(a_prev.T, delta, out=grads.coefs[l])  # dW_l = a_{l-1}^T delta_l
+        np.einsum("ij->j", delta, out=grads.intercepts[l])  # db_l = sum_i delta_l[i]
+        if l > 0:
+            prev = ws.delta[l - 1]
+            np.dot(delta, params.coefs[l].T, out=prev)  # delta_{l-1} = delta_l W_l^T ...
+            activations[l - 1].backward(ws.a[l - 1], prev, ws.tmp[l - 1])  # ... * f'(z_{l-1})
+            delta = prev
+    return grads
+
+
+def mean_gradient(params: Params, grads: Params, alpha: float, n: int,
+                  w_tmp: Array | None = None) -> Params:
+    """Turn the summed data gradient into the gradient of the mean loss, in place.
+
+    ``dW_l += alpha W_l`` (L2), then everything ``* (1/N)``. ``w_tmp`` (n_weights,) is scratch.
+    """
+    if alpha:
+        g_w = grads.weights
+        w_tmp = np.multiply(params.weights, alpha, out=w_tmp)  # alpha W
+        g_w += w_tmp  # dW_l += alpha W_l
+    grads.flat *= 1.0 / n  # gradient of the mean loss
+    return grads
+
+
 def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
              ws: Workspace, alpha: float, grads: Params) -> Params:
     """Gradient of the mean loss, written into ``grads``; call after :func:`forward_loss`.
@@ -127,23 +180,39 @@ def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Arr
     -------
     grads : Params
     """
+    backward_sum(params, activations, X, Y, ws, grads)
+    return mean_gradient(params, grads, alpha, X.shape[0], ws.w_tmp)
+
+
+def forward_backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+                     ws: Workspace, alpha: float, grads: Params) -> float:
+    """Summed cross-entropy of a batch and the gradient of its mean loss (into ``grads``).
+
+    A batch larger than ``ws`` is processed in chunks of ``ws.n_rows`` rows::
+
+        CE = sum_c CE_c,    dW_l = sum_c a_{l-1,c}^T delta_{l,c},    db_l = sum_c sum_i delta_{l,c}[i]
+
+    Returns
+    -------
+    ce : float, summed cross-entropy of the batch (before the step)
+    """
     n = X.shape[0]
-    L = len(params.coefs)
-    delta = output_delta(ws.a[L - 1], Y, out=ws.delta[L - 1])  # delta_L = softmax(z_L) - Y
-    for l in range(L - 1, -1, -1):
-        a_prev = X if l == 0 else ws.a[l - 1]
-        np.dot(a_prev.T, delta, out=grads.coefs[l])  # dW_l = a_{l-1}^T delta_l
-        np.einsum("ij->j", delta, out=grads.intercepts[l])  # db_l = sum_i delta_l[i]
-        if l > 0:
-            prev = ws.delta[l - 1]
-            np.dot(delta, params.coefs[l].T, out=prev)  # delta_{l-1} = delta_l W_l^T ...
-            activations[l - 1].backward(ws.a[l - 1], prev, ws.tmp[l - 1])  # ... * f'(z_{l-1})
-            delta = prev
-    if alpha:
-        g_w = grads.weights
-        g_w += alpha * params.weights  # dW_l += alpha W_l
-    grads.flat *= 1.0 / n  # gradient of the mean loss
-    return grads
+    if n <= ws.n_rows:  # one chunk: forward, then backward
+        wsn = ws.rows(n)
+        ce = forward_loss(params, activations, X, Y, wsn)
+        backward(params, activations, X, Y, wsn, alpha, grads)
+        return ce
+    ce = 0.0
+    for start in range(0, n, ws.n_rows):
+        xc, yc = X[start : start + ws.n_rows], Y[start : start + ws.n_rows]
+        wsc = ws.rows(xc.shape[0])
+        ce += forward_loss(params, activations, xc, yc, wsc)
+        if start == 0:
+            backward_sum(params, activations, xc, yc, wsc, grads)
+        else:
+            grads.flat += backward_sum(params, activations, xc, yc, wsc, ws.part).flat
+    mean_gradient(params, grads, alpha, n, ws.w_tmp)
+    return ce
 
 
 class Network:
@@ -191,7 +260,7 @@ class Network:
         w = self.params.weights
         return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0], grads
 
-    def predict_proba(self, X: Array, chunk: int = 65536) -> Array:
+    def predict_proba(self, X: Array, chunk: int = CHUNK_ROWS) -> Array:
         """Class probabilities, computed in chunks of at most ``chunk`` rows."""
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[-1]), self.params.dtype)

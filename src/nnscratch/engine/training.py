@@ -2,8 +2,8 @@
 
 One epoch = one pass over the data in batches. For each batch::
 
-    loss_b = forward_loss(...)             the loss at the current parameters
-    grads  = backward(...)                 gradient of the batch's mean loss
+    loss_b = forward_backward(...)         the loss at the current parameters, and into
+                                           grads the gradient of the batch's mean loss
     optimizer.update(params, grads, lr(t)) one step; t counts steps from 0
 
 The epoch's loss is scikit-learn's: sum over batches of (CE_b + alpha/2 sum W^2), divided by N.
@@ -27,7 +27,7 @@ import numpy as np
 
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.network import Network, backward, forward_loss
+from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
 from nnscratch.engine.optimizers import GD, Optimizer
 from nnscratch.engine.schedules import Schedule, as_schedule
 
@@ -134,7 +134,7 @@ def train(
     n = X.shape[0]
     m = _check_batch_size(batch_size, n)
     full_batch = m == n
-    ws = net.workspace(m)
+    ws = net.workspace(min(m, CHUNK_ROWS))  # larger batches are processed in chunks
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
     flat, gflat, weights = params.flat, grads.flat, params.weights
@@ -161,12 +161,11 @@ def train(
         for _ in range(epochs):
             if full_batch:
                 lr = schedule(step)
-                ce = forward_loss(params, acts, X, Y, ws)
+                ce = forward_backward(params, acts, X, Y, ws, alpha, grads)
                 epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
                 if not math.isfinite(epoch_loss):
                     raise FloatingPointError
                 backup[...] = flat
-                backward(params, acts, X, Y, ws, alpha, grads)
                 optimizer.update(p_list, g_list, lr)
                 step += 1
             else:
@@ -175,7 +174,6 @@ def train(
                 for start in range(0, n, m):
                     stop = min(start + m, n)
                     size = stop - start
-                    wsb = ws.rows(size)
                     if order is None:
                         xb, yb = X[start:stop], Y[start:stop]
                     else:
@@ -183,13 +181,12 @@ def train(
                         xb = np.take(X, idx, axis=0, out=Xb[:size])
                         yb = np.take(Y, idx, axis=0, out=Yb[:size])
                     lr = schedule(step)
-                    ce = forward_loss(params, acts, xb, yb, wsb)
+                    ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
                     batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
                     if not math.isfinite(batch):
                         raise FloatingPointError
                     total += batch
                     backup[...] = flat
-                    backward(params, acts, xb, yb, wsb, alpha, grads)
                     optimizer.update(p_list, g_list, lr)
                     step += 1
                 epoch_loss = total / n
