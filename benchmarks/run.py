@@ -37,7 +37,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines as B  # noqa: E402
-
 from nnscratch.datasets import moons  # noqa: E402
 from nnscratch.engine import Network, init_params, train  # noqa: E402
 from nnscratch.engine.losses import one_hot  # noqa: E402
