@@ -145,10 +145,13 @@ def test_engine_matches_naive_equations_for_100_steps(kind, lr, net_index, batch
     assert np.max(np.abs(net.params.flat - p0.flat)) > 1e-3  # it did learn something
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("kind", ["gd", "adam"])
-def test_large_batches_in_chunks_match_naive(monkeypatch, kind):
-    """A batch larger than the workspace is summed chunk by chunk (here chunks of 7 rows)."""
+def test_large_batches_in_chunks_match_naive(monkeypatch, kind, threads):
+    """A batch larger than the workspace is summed chunk by chunk (here chunks of 7 rows),
+    the chunks shared out to ``threads`` threads."""
     monkeypatch.setattr(training, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(training, "THREADS", threads)
     sizes, acts = NETS[1]
     X, y, Y, p0 = _problem(sizes, seed=3, n=50)
     for batch in (None, 20):  # full batch: 7 chunks, last one short; minibatch 20: 3 chunks

@@ -23,13 +23,19 @@ allocated per step. ``Network`` bundles layer sizes, activations and parameters.
 
 Large batches are processed in chunks of at most ``CHUNK_ROWS`` rows (:func:`forward_backward`):
 the gradient is a sum over samples, so summing chunk by chunk gives the same gradient (up to
-rounding) while every buffer stays in the CPU cache and memory stays small. Batches of at most
-``CHUNK_ROWS`` rows (the tutorial's 200) take the unchunked path, bit for bit.
+rounding) while every buffer stays in the CPU cache and memory stays small. The chunks are shared
+out to one thread per core (NumPy releases the GIL inside BLAS and ufunc loops), each summing its
+own contiguous share; the shares are added in a fixed order, so results do not depend on timing.
+Batches of at most ``CHUNK_ROWS`` rows (the tutorial's 200) take the unchunked path, bit for bit.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +46,7 @@ from nnscratch.engine.params import Params
 Array = np.ndarray
 
 CHUNK_ROWS = 4096  # rows per chunk of a large batch: a few hundred KiB per buffer, cache-sized
+THREADS = os.cpu_count() or 1  # threads sharing the chunks of a large batch
 
 
 class Workspace:
@@ -50,7 +57,8 @@ class Workspace:
     ``rows(m)`` gives views over the first m rows (a smaller last minibatch), cached.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], n_rows: int, dtype: type | np.dtype) -> None:
+    def __init__(self, layer_sizes: Sequence[int], n_rows: int, dtype: type | np.dtype,
+                 threads: int = 1) -> None:
         self.n_rows = n_rows
         self.dtype = np.dtype(dtype)
         outs = list(layer_sizes[1:])
@@ -61,7 +69,10 @@ class Workspace:
         self.ones_k = np.ones((outs[-1], 1), dtype)  # row sums of the softmax as a product
         self.ones_n = np.ones(n_rows, dtype)  # column sums (bias gradients) as a product
         self.part = Params(layer_sizes, dtype)  # one chunk's summed gradient (large batches)
+        self.share = Params(layer_sizes, dtype)  # a helper thread's summed gradient
         self.w_tmp = np.empty(self.part.n_weights, dtype)  # alpha W
+        # one more workspace per extra thread, for batches of several chunks
+        self.helpers = [Workspace(layer_sizes, n_rows, dtype) for _ in range(threads - 1)]
         self._views: dict[int, Workspace] = {n_rows: self}
 
     def rows(self, m: int) -> Workspace:
@@ -76,8 +87,8 @@ class Workspace:
             view.delta = [b[:m] for b in self.delta]
             view.tmp = [b[:m] for b in self.tmp]
             view.rowsum, view.ones_k, view.ones_n = self.rowsum[:m], self.ones_k, self.ones_n[:m]
-            view.part, view.w_tmp = self.part, self.w_tmp
-            view._views = self._views
+            view.part, view.share, view.w_tmp = self.part, self.share, self.w_tmp
+            view.helpers, view._views = self.helpers, self._views
             self._views[m] = view
         return view
 
@@ -184,13 +195,33 @@ def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Arr
     return mean_gradient(params, grads, alpha, X.shape[0], ws.w_tmp)
 
 
+def chunked_sum(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+                ws: Workspace, grads: Params) -> float:
+    """Summed cross-entropy and summed data gradient (into ``grads``), ``ws.n_rows`` rows at a time.
+
+    ::
+
+        CE = sum_c CE_c,   dW_l = sum_c a_{l-1,c}^T delta_{l,c},   db_l = sum_c sum_i delta_{l,c}[i]
+    """
+    ce = 0.0
+    for start in range(0, X.shape[0], ws.n_rows):
+        xc, yc = X[start : start + ws.n_rows], Y[start : start + ws.n_rows]
+        wsc = ws.rows(xc.shape[0])
+        ce += forward_loss(params, activations, xc, yc, wsc)
+        if start == 0:
+            backward_sum(params, activations, xc, yc, wsc, grads)
+        else:
+            grads.flat += backward_sum(params, activations, xc, yc, wsc, ws.part).flat
+    return ce
+
+
 def forward_backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
                      ws: Workspace, alpha: float, grads: Params) -> float:
     """Summed cross-entropy of a batch and the gradient of its mean loss (into ``grads``).
 
-    A batch larger than ``ws`` is processed in chunks of ``ws.n_rows`` rows::
-
-        CE = sum_c CE_c,    dW_l = sum_c a_{l-1,c}^T delta_{l,c},    db_l = sum_c sum_i delta_{l,c}[i]
+    A batch larger than ``ws`` is cut into contiguous shares of whole chunks, one per thread
+    (this one and ``ws.helpers``); each share is summed by :func:`chunked_sum`, then the shares
+    are added in order.
 
     Returns
     -------
@@ -202,17 +233,59 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
         ce = forward_loss(params, activations, X, Y, wsn)
         backward(params, activations, X, Y, wsn, alpha, grads)
         return ce
-    ce = 0.0
-    for start in range(0, n, ws.n_rows):
-        xc, yc = X[start : start + ws.n_rows], Y[start : start + ws.n_rows]
-        wsc = ws.rows(xc.shape[0])
-        ce += forward_loss(params, activations, xc, yc, wsc)
-        if start == 0:
-            backward_sum(params, activations, xc, yc, wsc, grads)
-        else:
-            grads.flat += backward_sum(params, activations, xc, yc, wsc, ws.part).flat
+    n_chunks = -(-n // ws.n_rows)
+    helpers = ws.helpers[: n_chunks - 1]
+    per = -(-n_chunks // (len(helpers) + 1)) * ws.n_rows  # rows per share, whole chunks
+    futures = [
+        _pool(len(helpers)).submit(chunked_sum, params, activations, X[(i + 1) * per :
+                                   (i + 2) * per], Y[(i + 1) * per : (i + 2) * per], h, h.share)
+        for i, h in enumerate(helpers) if (i + 1) * per < n
+    ]
+    ce = chunked_sum(params, activations, X[:per], Y[:per], ws, grads)
+    for future, h in zip(futures, helpers):
+        ce += future.result()
+        grads.flat += h.share.flat
     mean_gradient(params, grads, alpha, n, ws.w_tmp)
     return ce
+
+
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None  # (process id, workers, pool)
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of helper threads (a new one after a fork)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
+            workers = max(workers, THREADS - 1)
+            _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, "nnscratch"))
+        return _POOL[2]
+
+
+class _Unlimited:
+    def restore_original_limits(self) -> None:
+        pass
+
+
+BLAS_MIN_WORK = 2**26  # multiply-adds of one product worth several BLAS threads
+
+
+def limit_blas_threads(ws: Workspace, layer_sizes: Sequence[int]) -> Any:
+    """Run BLAS on one thread while training on ``ws``, unless its products are large.
+
+    A product over one chunk or minibatch is too small for BLAS threads to pay for their
+    hand-offs, and with helper threads every core already has a chunk of its own. Call
+    ``.restore_original_limits()`` on the result when done (a no-op without threadpoolctl).
+    """
+    biggest = ws.n_rows * max(i * o for i, o in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if biggest >= BLAS_MIN_WORK and not ws.helpers:
+        return _Unlimited()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return _Unlimited()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Network:
@@ -243,8 +316,8 @@ class Network:
     def layer_sizes(self) -> tuple[int, ...]:
         return self.params.layer_sizes
 
-    def workspace(self, n_rows: int) -> Workspace:
-        return Workspace(self.layer_sizes, n_rows, self.params.dtype)
+    def workspace(self, n_rows: int, threads: int = 1) -> Workspace:
+        return Workspace(self.layer_sizes, n_rows, self.params.dtype, threads)
 
     def loss(self, X: Array, Y: Array, alpha: float = 0.0) -> float:
         """Mean loss ``(CE + alpha/2 sum W^2) / N`` (allocates a workspace)."""

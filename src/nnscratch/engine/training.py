@@ -27,7 +27,13 @@ import numpy as np
 
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
+from nnscratch.engine.network import (
+    CHUNK_ROWS,
+    THREADS,
+    Network,
+    forward_backward,
+    limit_blas_threads,
+)
 from nnscratch.engine.optimizers import GD, Optimizer
 from nnscratch.engine.schedules import Schedule, as_schedule
 
@@ -134,7 +140,8 @@ def train(
     n = X.shape[0]
     m = _check_batch_size(batch_size, n)
     full_batch = m == n
-    ws = net.workspace(min(m, CHUNK_ROWS))  # larger batches are processed in chunks
+    # larger batches are processed in chunks, shared out to one thread per core
+    ws = net.workspace(min(m, CHUNK_ROWS), THREADS if m > CHUNK_ROWS else 1)
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
     flat, gflat, weights = params.flat, grads.flat, params.weights
@@ -157,6 +164,7 @@ def train(
     lr = schedule(step)
     score = -math.inf
     best_params = flat.copy()
+    blas = limit_blas_threads(ws, net.layer_sizes)
     try:
         for _ in range(epochs):
             if full_batch:
@@ -214,7 +222,7 @@ def train(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            if any(cb(hist) for cb in callbacks):
+            if callbacks and any(cb(hist) for cb in callbacks):
                 hist.stop_reason = "callback"
                 break
             if stall > n_iter_no_change:
@@ -238,6 +246,7 @@ def train(
         flat[...] = best_params if early_stopping and hist.val_score else backup
         hist.stop_reason = "interrupted"
     finally:
+        blas.restore_original_limits()
         if bar is not None:
             bar.close()
     if early_stopping and hist.val_score and hist.stop_reason != "interrupted":
