@@ -22,13 +22,6 @@ from sklearn.linear_model import LogisticRegressionCV
 from nnscratch.datasets import moons
 from nnscratch.engine import History, Network, Params, init_params, train
 from nnscratch.engine.losses import one_hot
-from nnscratch.viz import (
-    new_figure,
-    plot_data,
-    plot_decision_boundary,
-    plot_loss_curve,
-    save_figure,
-)
 
 N_SAMPLES = 200
 EPSILON = 0.01  # the tutorial's step on the summed loss
@@ -106,6 +99,14 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
         for hidden in sorted(HIDDEN_SIZES, reverse=True):
             futures[hidden] = pool.submit(_train_flat, X, y, hidden, num_passes)
         pool.shutdown(wait=False)
+    # matplotlib loads while the workers train (imported here, not at the top, for that)
+    from nnscratch.viz import (
+        new_figure,
+        plot_data,
+        plot_decision_boundary,
+        plot_loss_curve,
+        save_figure,
+    )
 
     ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
     figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
