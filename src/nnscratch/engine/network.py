@@ -219,9 +219,9 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
                      ws: Workspace, alpha: float, grads: Params) -> float:
     """Summed cross-entropy of a batch and the gradient of its mean loss (into ``grads``).
 
-    A batch larger than ``ws`` is cut into contiguous shares of whole chunks, one per thread
-    (this one and ``ws.helpers``); each share is summed by :func:`chunked_sum`, then the shares
-    are added in order.
+    A batch larger than ``ws`` is cut into equal contiguous shares, one per thread (this one and
+    ``ws.helpers``); each share is summed by :func:`chunked_sum`, then the shares are added in
+    order.
 
     Returns
     -------
@@ -233,13 +233,13 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
         ce = forward_loss(params, activations, X, Y, wsn)
         backward(params, activations, X, Y, wsn, alpha, grads)
         return ce
-    n_chunks = -(-n // ws.n_rows)
-    helpers = ws.helpers[: n_chunks - 1]
-    per = -(-n_chunks // (len(helpers) + 1)) * ws.n_rows  # rows per share, whole chunks
+    threads = min(len(ws.helpers) + 1, -(-n // ws.n_rows))  # at most one thread per chunk
+    per = -(-n // threads)  # rows per share: equal shares, none of them empty
+    helpers = ws.helpers[: -(-n // per) - 1]
     futures = [
         _pool(len(helpers)).submit(chunked_sum, params, activations, X[(i + 1) * per :
                                    (i + 2) * per], Y[(i + 1) * per : (i + 2) * per], h, h.share)
-        for i, h in enumerate(helpers) if (i + 1) * per < n
+        for i, h in enumerate(helpers)
     ]
     ce = chunked_sum(params, activations, X[:per], Y[:per], ws, grads)
     for future, h in zip(futures, helpers):
