@@ -334,13 +334,25 @@ class Network:
         return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0], grads
 
     def predict_proba(self, X: Array, chunk: int = CHUNK_ROWS) -> Array:
-        """Class probabilities, computed in chunks of at most ``chunk`` rows."""
+        """Class probabilities, in chunks of at most ``chunk`` rows, one share per core."""
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[-1]), self.params.dtype)
-        ws = self.workspace(min(n, chunk) or 1)
-        for start in range(0, n, chunk):
-            part = X[start : start + chunk]
+        threads = min(THREADS, -(-n // chunk))
+        if threads <= 1:
+            self._predict_share(X, out, self.workspace(min(n, chunk) or 1))
+            return out
+        per = -(-n // threads)
+        shares = [slice(start, start + per) for start in range(0, n, per)]
+        futures = [_pool(len(shares) - 1).submit(self._predict_share, X[s], out[s],
+                                                 self.workspace(chunk)) for s in shares[1:]]
+        self._predict_share(X[shares[0]], out[shares[0]], self.workspace(chunk))
+        for future in futures:
+            future.result()
+        return out
+
+    def _predict_share(self, X: Array, out: Array, ws: Workspace) -> None:
+        for start in range(0, X.shape[0], ws.n_rows):
+            part = X[start : start + ws.n_rows]
             out[start : start + part.shape[0]] = predict_proba(
                 self.params, self.activations, part, ws.rows(part.shape[0])
             )
-        return out
