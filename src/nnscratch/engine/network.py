@@ -45,7 +45,8 @@ from nnscratch.engine.params import Params
 
 Array = np.ndarray
 
-CHUNK_ROWS = 4096  # rows per chunk of a large batch: a few hundred KiB per buffer, cache-sized
+CHUNK_ROWS = 1024  # rows per chunk of a large batch: buffers of a few hundred KiB, cache-sized
+PREDICT_CHUNK_ROWS = 4096  # prediction keeps no gradients: larger chunks, fewer calls
 THREADS = os.cpu_count() or 1  # threads sharing the chunks of a large batch
 
 
@@ -333,7 +334,7 @@ class Network:
         w = self.params.weights
         return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0], grads
 
-    def predict_proba(self, X: Array, chunk: int = CHUNK_ROWS) -> Array:
+    def predict_proba(self, X: Array, chunk: int = PREDICT_CHUNK_ROWS) -> Array:
         """Class probabilities, in chunks of at most ``chunk`` rows, one share per core."""
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[-1]), self.params.dtype)
