@@ -63,6 +63,7 @@ class Row:
     times: list[float] = field(default_factory=list)
     quality: str = ""
     gflops: float | None = None  # floating-point work of one run, in GFLOP
+    score: float | None = None  # test accuracy, final loss or memory ratio (for the targets)
 
     @property
     def median(self) -> float:
@@ -85,6 +86,8 @@ def interleaved(impls: dict[str, Callable[[], str]], reps: int) -> list[Row]:
             quality = fn()
             rows[name].times.append(time.perf_counter() - t0)
             rows[name].quality = quality
+            if quality.startswith(("test acc ", "loss ")):
+                rows[name].score = float(quality.split()[-1 if "(" not in quality else 1])
     return list(rows.values())
 
 
@@ -378,11 +381,66 @@ def memory_section(n: int, torch_ok: bool) -> Section:
         out = subprocess.run([sys.executable, __file__, "--memory-child", name, str(n)],
                              check=True, capture_output=True, text=True).stdout
         mib = float(out.strip().splitlines()[-1])
-        rows.append(Row(name, quality=f"{mib:.0f} MiB = {mib / activations:.2f} x activations"))
+        rows.append(Row(name, quality=f"{mib:.0f} MiB = {mib / activations:.2f} x activations",
+                        score=mib / activations))
     return Section(
         f"peak memory, n={n:.0e}, full batch, float32: growth of the resident set while training",
         rows, f"activations the math needs: n x (64 + 64 + 2) float32 = {activations:.0f} MiB "
               "(every z_l / a_l of one forward pass, kept for backpropagation)")
+
+
+def targets(sections: list[Section]) -> list[str]:
+    """The issue's targets, each checked against this run's medians: MET or MISSED."""
+    out = []
+
+    def check(ok: bool, text: str) -> None:
+        out.append(f"- {'MET   ' if ok else 'MISSED'} {text}")
+
+    def ratio(s: Section, name: str, base: str) -> float | None:
+        rows = {r.name: r for r in s.rows}
+        if name not in rows or base not in rows:
+            return None
+        return rows[name].median / rows[base].median
+
+    for s in sections:
+        key = s.title[:3]
+        rows = {r.name: r for r in s.rows}
+        if key == "(a)":
+            for name, goal in (("naive (seed's code)", 4), ("scikit-learn MLPClassifier", 5),
+                               ("PyTorch CPU float64", 15)):
+                r = ratio(s, name, "nnscratch float64")
+                if r is not None:
+                    check(r >= goal, f"(a) tutorial: {r:.2f}x faster than {name} (target {goal}x)")
+            a, b = rows["nnscratch float64"].score, rows["naive (seed's code)"].score
+            if a is not None and b is not None:
+                check(abs(a - b) < 1e-9, f"(a) same final loss as naive: |diff| = {abs(a - b):.1e}")
+        elif key == "(b)":
+            for name in rows:
+                if name != "naive (seed's code)":
+                    r = ratio(s, "naive (seed's code)", name)
+                    if r is not None:
+                        check(r >= 3.5, f"(b) sweep: {name} {r:.2f}x faster than naive (3.5x)")
+        elif key == "(c)":
+            t = s.rows[0].median
+            check(t < 4.0, f"(c) `nnscratch tutorial` end to end {t:.2f} s (target < 4 s)")
+        elif key in ("(d)", "(e)"):
+            label = s.title.split(",")[0] + ("" if key == "(e)" else ", " + (
+                "full batch" if "full batch" in s.title else "minibatch"))
+            ours = rows["nnscratch float32"]
+            for name, goal in (("PyTorch CPU float32", 1.0), ("scikit-learn float32", 2.0)):
+                if name in rows:
+                    r = rows[name].median / ours.median
+                    sign = ">" if goal == 1 else ">="
+                    check(r >= goal if goal > 1 else r > goal,
+                          f"{label}: {r:.2f}x faster than {name} (target {sign} {goal:g}x)")
+                    a, b = ours.score, rows[name].score
+                    if a is not None and b is not None:
+                        check(a >= b - 0.005, f"{label}: accuracy {a:.4f} vs {name} {b:.4f} "
+                              "(within 0.5 %)")
+        elif key == "pea" and "nnscratch float32" in rows:
+            m = rows["nnscratch float32"].score or 0.0
+            check(m <= 2.0, f"peak memory, full batch float32: {m:.2f} x activations (target <= 2)")
+    return out
 
 
 def render(sections: list[Section], header: list[str]) -> str:
@@ -406,6 +464,7 @@ def render(sections: list[Section], header: list[str]) -> str:
         if s.note:
             out += ["", s.note]
         out.append("")
+    out += ["### Targets (from this run)", "", *targets(sections), ""]
     return "\n".join(out)
 
 
