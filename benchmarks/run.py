@@ -57,6 +57,32 @@ LARGE_LR = {"full": 0.5, "minibatch": 0.05}  # mean-loss learning rates, same fo
 DIGITS_LR = 0.05
 
 
+NOTES = [
+    "How to read this: `x nnscratch` = median time of the row / median time of the first "
+    "nnscratch row of the table (above 1: slower than nnscratch). Every implementation trains "
+    "from the same initial weights (scikit-learn: its own Glorot draw, which nnscratch's "
+    "'glorot' reproduces for the same layer sizes), with plain SGD at the same mean-loss "
+    "learning rate, alpha and batch size, no momentum, no shuffling, every epoch run.",
+    "",
+    "- naive: the seed's code (a, b, f) and the seed's equations generalised to relu layers "
+    "and minibatches (d, e), float64, fresh arrays every pass.",
+    "- scikit-learn: `MLPClassifier(solver='sgd', momentum=0, nesterovs_momentum=False, "
+    "learning_rate='constant', shuffle=False, tol=0, n_iter_no_change=max_iter, "
+    "early_stopping=False)`, given float32 data in (d) and (e) (it then computes in float32). "
+    "For two classes it has one logistic output unit instead of a 2-way softmax, so its "
+    "moons losses and accuracies differ slightly; on digits (10 classes) it is the same network.",
+    "- PyTorch: `nn.Sequential` of `Linear` layers, `torch.optim.SGD` (no momentum), mean "
+    "cross-entropy, L2 as weight decay alpha/m on the weights only, float64 in (a) and (f), "
+    "float32 in (d) and (e), `torch.set_num_threads(cores)`.",
+    "- nnscratch: `nnscratch.engine.train` as the library runs it (it also records the loss of "
+    "every epoch and keeps a backup of the weights for its divergence guard). Batches over 1024 "
+    "rows are processed in 1024-row chunks shared out to one thread per core, with one BLAS "
+    "thread each.",
+    "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
+    "(a W, a^T delta, delta W^T except into the input) per run / median time.",
+]
+
+
 @dataclass
 class Row:
     name: str
@@ -491,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
               f"medians of {reps} interleaved repetitions; started "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", ""]
     header += [f"- {line}" for line in machine()]
+    header += ["", *NOTES]
     if not torch_ok:
         header.append("- PyTorch not installed (pip install -e '.[bench]'): skipped")
     sections: list[Section] = []
