@@ -96,8 +96,10 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
     pool = _pool(len(HIDDEN_SIZES))
     futures = {}
     if pool is not None:
-        for hidden in sorted(HIDDEN_SIZES, reverse=True):
-            futures[hidden] = pool.submit(_train_flat, X, y, hidden, num_passes)
+        with warnings.catch_warnings():  # Python >= 3.12 frowns on fork beside BLAS threads;
+            warnings.simplefilter("ignore", DeprecationWarning)  # the workers only run NumPy
+            for hidden in sorted(HIDDEN_SIZES, reverse=True):
+                futures[hidden] = pool.submit(_train_flat, X, y, hidden, num_passes)
         pool.shutdown(wait=False)
     # matplotlib loads while the workers train (imported here, not at the top, for that)
     from nnscratch.viz import (
