@@ -31,10 +31,11 @@ Batches of at most ``CHUNK_ROWS`` rows (the tutorial's 200) take the unchunked p
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -238,8 +239,8 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
     per = -(-n // threads)  # rows per share: equal shares, none of them empty
     helpers = ws.helpers[: -(-n // per) - 1]
     futures = [
-        _pool(len(helpers)).submit(chunked_sum, params, activations, X[(i + 1) * per :
-                                   (i + 2) * per], Y[(i + 1) * per : (i + 2) * per], h, h.share)
+        _submit(len(helpers), chunked_sum, params, activations, X[(i + 1) * per : (i + 2) * per],
+                Y[(i + 1) * per : (i + 2) * per], h, h.share)
         for i, h in enumerate(helpers)
     ]
     ce = chunked_sum(params, activations, X[:per], Y[:per], ws, grads)
@@ -262,6 +263,11 @@ def _pool(workers: int) -> ThreadPoolExecutor:
             workers = max(workers, THREADS - 1)
             _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, "nnscratch"))
         return _POOL[2]
+
+
+def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run ``fn(*args)`` on a helper thread, under the caller's ``np.errstate`` (its context)."""
+    return _pool(workers).submit(contextvars.copy_context().run, fn, *args)
 
 
 class _Unlimited:
@@ -344,8 +350,8 @@ class Network:
             return out
         per = -(-n // threads)
         shares = [slice(start, start + per) for start in range(0, n, per)]
-        futures = [_pool(len(shares) - 1).submit(self._predict_share, X[s], out[s],
-                                                 self.workspace(chunk)) for s in shares[1:]]
+        futures = [_submit(len(shares) - 1, self._predict_share, X[s], out[s],
+                           self.workspace(chunk)) for s in shares[1:]]
         self._predict_share(X[shares[0]], out[shares[0]], self.workspace(chunk))
         for future in futures:
             future.result()
