@@ -63,19 +63,43 @@ class Workspace:
                  threads: int = 1) -> None:
         self.n_rows = n_rows
         self.dtype = np.dtype(dtype)
+        self.layer_sizes = tuple(layer_sizes)
         outs = list(layer_sizes[1:])
         self.a = [np.empty((n_rows, s), dtype) for s in outs]
         self.delta = [np.empty((n_rows, s), dtype) for s in outs]
         self.tmp = [np.empty((n_rows, s), dtype) for s in outs[:-1]]
         self.rowsum = np.empty((n_rows, 1), dtype)
         self.ones_k = np.ones((outs[-1], 1), dtype)  # row sums of the softmax as a product
-        self.ones_n = np.ones(n_rows, dtype)  # column sums (bias gradients) as a product
-        self.part = Params(layer_sizes, dtype)  # one chunk's summed gradient (large batches)
-        self.share = Params(layer_sizes, dtype)  # a helper thread's summed gradient
-        self.w_tmp = np.empty(self.part.n_weights, dtype)  # alpha W
         # one more workspace per extra thread, for batches of several chunks
         self.helpers = [Workspace(layer_sizes, n_rows, dtype) for _ in range(threads - 1)]
+        self._root = self  # views share the root's gradient buffers
+        self._sums: dict[str, Params] = {}
+        self._w_tmp: Array | None = None
         self._views: dict[int, Workspace] = {n_rows: self}
+
+    def _params(self, name: str) -> Params:
+        sums = self._root._sums
+        if name not in sums:  # allocated on first use: prediction never needs them
+            sums[name] = Params(self.layer_sizes, self.dtype)
+        return sums[name]
+
+    @property
+    def part(self) -> Params:
+        """One chunk's summed gradient (large batches)."""
+        return self._params("part")
+
+    @property
+    def share(self) -> Params:
+        """A helper thread's summed gradient."""
+        return self._params("share")
+
+    @property
+    def w_tmp(self) -> Array:
+        """Scratch for alpha W (as long as all the weights)."""
+        root = self._root
+        if root._w_tmp is None:
+            root._w_tmp = np.empty(self._params("part").n_weights, self.dtype)
+        return root._w_tmp
 
     def rows(self, m: int) -> Workspace:
         """A workspace over the first ``m`` rows of this one's buffers (no copy)."""
@@ -84,13 +108,13 @@ class Workspace:
             if m > self.n_rows:
                 raise ValueError(f"workspace holds {self.n_rows} rows; asked for {m}")
             view = object.__new__(Workspace)
-            view.n_rows, view.dtype = m, self.dtype
+            view.n_rows, view.dtype, view.layer_sizes = m, self.dtype, self.layer_sizes
             view.a = [b[:m] for b in self.a]
             view.delta = [b[:m] for b in self.delta]
             view.tmp = [b[:m] for b in self.tmp]
-            view.rowsum, view.ones_k, view.ones_n = self.rowsum[:m], self.ones_k, self.ones_n[:m]
-            view.part, view.share, view.w_tmp = self.part, self.share, self.w_tmp
-            view.helpers, view._views = self.helpers, self._views
+            view.rowsum, view.ones_k = self.rowsum[:m], self.ones_k
+            view.helpers, view._root, view._sums = self.helpers, self._root, self._sums
+            view._views = self._views
             self._views[m] = view
         return view
 
