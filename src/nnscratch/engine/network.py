@@ -31,24 +31,19 @@ Batches of at most ``CHUNK_ROWS`` rows (the tutorial's 200) take the unchunked p
 
 from __future__ import annotations
 
-import contextvars
-import os
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from nnscratch.engine.activations import Activation, get_activation
 from nnscratch.engine.losses import cross_entropy_sum, output_delta, softmax
+from nnscratch.engine.parallel import THREADS, submit
 from nnscratch.engine.params import Params
 
 Array = np.ndarray
 
 CHUNK_ROWS = 1024  # rows per chunk of a large batch: buffers of a few hundred KiB, cache-sized
 PREDICT_CHUNK_ROWS = 4096  # prediction keeps no gradients: larger chunks, fewer calls
-THREADS = os.cpu_count() or 1  # threads sharing the chunks of a large batch
 
 
 class Workspace:
@@ -263,7 +258,7 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
     per = -(-n // threads)  # rows per share: equal shares, none of them empty
     helpers = ws.helpers[: -(-n // per) - 1]
     futures = [
-        _submit(len(helpers), chunked_sum, params, activations, X[(i + 1) * per : (i + 2) * per],
+        submit(chunked_sum, params, activations, X[(i + 1) * per : (i + 2) * per],
                 Y[(i + 1) * per : (i + 2) * per], h, h.share)
         for i, h in enumerate(helpers)
     ]
@@ -273,50 +268,6 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
         grads.flat += h.share.flat
     mean_gradient(params, grads, alpha, n, ws.w_tmp)
     return ce
-
-
-_POOL: tuple[int, int, ThreadPoolExecutor] | None = None  # (process id, workers, pool)
-_POOL_LOCK = threading.Lock()
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A process-wide pool of helper threads (a new one after a fork)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
-            workers = max(workers, THREADS - 1)
-            _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, "nnscratch"))
-        return _POOL[2]
-
-
-def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-    """Run ``fn(*args)`` on a helper thread, under the caller's ``np.errstate`` (its context)."""
-    return _pool(workers).submit(contextvars.copy_context().run, fn, *args)
-
-
-class _Unlimited:
-    def restore_original_limits(self) -> None:
-        pass
-
-
-BLAS_MIN_WORK = 2**26  # multiply-adds of one product worth several BLAS threads
-
-
-def limit_blas_threads(ws: Workspace, layer_sizes: Sequence[int]) -> Any:
-    """Run BLAS on one thread while training on ``ws``, unless its products are large.
-
-    A product over one chunk or minibatch is too small for BLAS threads to pay for their
-    hand-offs, and with helper threads every core already has a chunk of its own. Call
-    ``.restore_original_limits()`` on the result when done (a no-op without threadpoolctl).
-    """
-    biggest = ws.n_rows * max(i * o for i, o in zip(layer_sizes[:-1], layer_sizes[1:]))
-    if biggest >= BLAS_MIN_WORK and not ws.helpers:
-        return _Unlimited()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return _Unlimited()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Network:
@@ -374,8 +325,8 @@ class Network:
             return out
         per = -(-n // threads)
         shares = [slice(start, start + per) for start in range(0, n, per)]
-        futures = [_submit(len(shares) - 1, self._predict_share, X[s], out[s],
-                           self.workspace(chunk)) for s in shares[1:]]
+        futures = [submit(self._predict_share, X[s], out[s], self.workspace(chunk))
+                   for s in shares[1:]]
         self._predict_share(X[shares[0]], out[shares[0]], self.workspace(chunk))
         for future in futures:
             future.result()

@@ -27,14 +27,9 @@ import numpy as np
 
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.network import (
-    CHUNK_ROWS,
-    THREADS,
-    Network,
-    forward_backward,
-    limit_blas_threads,
-)
+from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
 from nnscratch.engine.optimizers import GD, Optimizer
+from nnscratch.engine.parallel import THREADS, limit_blas_threads
 from nnscratch.engine.schedules import Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
@@ -164,7 +159,7 @@ def train(
     lr = schedule(step)
     score = -math.inf
     best_params = flat.copy()
-    blas = limit_blas_threads(ws, net.layer_sizes)
+    blas = limit_blas_threads(ws.n_rows, net.layer_sizes, len(ws.helpers))
     try:
         for _ in range(epochs):
             if full_batch:
