@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         add(sweep_section(reps, passes))
     if "c" in only:
         progress("(c) nnscratch tutorial")
-        add(cli_section(reps))
+        add(cli_section(1 if args.quick else reps))  # ~10 s a round
     if "e" in only:
         progress("(e) digits")
         add(digits_section(reps, 20 if args.quick else 200, torch_ok))
