@@ -175,3 +175,18 @@ def test_float32_end_to_end_stays_float32():
     assert net.params.flat.dtype == np.float32
     assert all(a.dtype == np.float32 for a in opt.ms + opt.vs)
     assert net.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("chunk", [7, 50, 4096])
+def test_predict_proba_in_chunks_and_threads_matches_naive(chunk):
+    sizes, acts = NETS[2]
+    X, _, _, p0 = _problem(sizes, seed=2, n=50)
+    a = X
+    for l, (W, b) in enumerate(zip(p0.coefs, p0.intercepts)):
+        z = a @ W + b
+        a = NAIVE_ACTS[acts[l]][0](z) if l < len(acts) else z
+    expected = np.exp(a - a.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    probs = Network(p0, list(acts)).predict_proba(X, chunk=chunk)
+    assert probs.shape == expected.shape
+    assert np.max(np.abs(probs - expected)) < 1e-12
