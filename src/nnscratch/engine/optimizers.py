@@ -8,10 +8,14 @@ identical steps from identical gradients:
 - Momentum:  v <- mu v - lr g;   p <- p + v                 (Nesterov: p <- p + mu v - lr g)
 - Adam:      m <- b1 m + (1 - b1) g;   s <- b2 s + (1 - b2) g^2
              lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);   p <- p - lr_t m / (sqrt(s) + eps)
+
+Every temporary lives in a buffer allocated at the first step and reused: ``np.multiply(g, lr,
+out=s); p -= s`` rounds exactly like ``p -= lr * g`` without allocating per step.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,11 +28,26 @@ class Optimizer:
 
     name = "base"
 
+    def __init__(self) -> None:
+        self._scratch: list[np.ndarray] | None = None
+        self._scratch_for: Arrays | None = None
+
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
         raise NotImplementedError
 
     def reset(self) -> None:
         """Forget any state (velocities, moments, step count)."""
+
+    def scratch(self, params: Arrays) -> list[np.ndarray]:
+        """Two reusable buffers per parameter array, ``s[0]`` and ``s[1]`` (not state)."""
+        if params is self._scratch_for and self._scratch is not None:
+            return self._scratch  # the training loop passes the same list every step
+        if self._scratch is None or len(self._scratch) != len(params) or any(
+            s.shape[1:] != p.shape or s.dtype != p.dtype for s, p in zip(self._scratch, params)
+        ):
+            self._scratch = [np.empty((2, *p.shape), p.dtype) for p in params]
+        self._scratch_for = params
+        return self._scratch
 
 
 class GD(Optimizer):
@@ -37,8 +56,9 @@ class GD(Optimizer):
     name = "gd"
 
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
-        for p, g in zip(params, grads):
-            p -= lr * g
+        for p, g, s in zip(params, grads, self.scratch(params)):
+            np.multiply(g, lr, out=s[0])  # lr g
+            p -= s[0]  # p <- p - lr g
 
 
 class Momentum(Optimizer):
@@ -53,6 +73,7 @@ class Momentum(Optimizer):
     name = "momentum"
 
     def __init__(self, momentum: float = 0.9, nesterov: bool = False) -> None:
+        super().__init__()
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be in [0, 1]; got {momentum}")
         self.momentum = momentum
@@ -66,11 +87,14 @@ class Momentum(Optimizer):
         if self.velocities is None:
             self.velocities = [np.zeros_like(p) for p in params]
         mu = self.momentum
-        for p, g, v in zip(params, grads, self.velocities):
+        for p, g, v, (s, t) in zip(params, grads, self.velocities, self.scratch(params)):
+            np.multiply(g, lr, out=s)  # lr g
             v *= mu
-            v -= lr * g  # v <- mu v - lr g
+            v -= s  # v <- mu v - lr g
             if self.nesterov:
-                p += mu * v - lr * g  # p <- p + mu v - lr g
+                np.multiply(v, mu, out=t)  # mu v
+                t -= s  # mu v - lr g
+                p += t  # p <- p + mu v - lr g
             else:
                 p += v  # p <- p + v
 
@@ -87,6 +111,7 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
+        super().__init__()
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{name} must be in [0, 1); got {value}")
@@ -106,13 +131,20 @@ class Adam(Optimizer):
             self.vs = [np.zeros_like(p) for p in params]
         b1, b2 = self.beta_1, self.beta_2
         self.t += 1
-        lr_t = lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        for p, g, m, v in zip(params, grads, self.ms, self.vs):
+        lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        for p, g, m, v, (s, t) in zip(params, grads, self.ms, self.vs, self.scratch(params)):
             m *= b1
-            m += (1 - b1) * g  # m <- b1 m + (1 - b1) g
+            np.multiply(g, 1 - b1, out=s)
+            m += s  # m <- b1 m + (1 - b1) g
             v *= b2
-            v += (1 - b2) * (g * g)  # v <- b2 v + (1 - b2) g^2
-            p -= lr_t * m / (np.sqrt(v) + self.epsilon)
+            np.multiply(g, g, out=s)
+            s *= 1 - b2
+            v += s  # v <- b2 v + (1 - b2) g^2
+            np.sqrt(v, out=t)
+            t += self.epsilon  # sqrt(v) + eps
+            np.multiply(m, lr_t, out=s)
+            s /= t  # lr_t m / (sqrt(v) + eps)
+            p -= s  # p <- p - lr_t m / (sqrt(v) + eps)
 
 
 def get_optimizer(name: str | Optimizer, **kwargs: float) -> Optimizer:

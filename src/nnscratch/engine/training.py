@@ -2,8 +2,8 @@
 
 One epoch = one pass over the data in batches. For each batch::
 
-    loss_b = forward_loss(...)             the loss at the current parameters
-    grads  = backward(...)                 gradient of the batch's mean loss
+    loss_b = forward_backward(...)         the loss at the current parameters, and into
+                                           grads the gradient of the batch's mean loss
     optimizer.update(params, grads, lr(t)) one step; t counts steps from 0
 
 The epoch's loss is scikit-learn's: sum over batches of (CE_b + alpha/2 sum W^2), divided by N.
@@ -33,8 +33,9 @@ import numpy as np
 
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.network import Network, backward, forward_loss
+from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
 from nnscratch.engine.optimizers import GD, Optimizer, get_optimizer
+from nnscratch.engine.parallel import THREADS, limit_blas_threads
 from nnscratch.engine.schedules import Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
@@ -216,7 +217,8 @@ def train(
     n = X.shape[0]
     m = _check_batch_size(batch_size, n)
     full_batch = m == n
-    ws = net.workspace(m)
+    # larger batches are processed in chunks, shared out to one thread per core
+    ws = net.workspace(min(m, CHUNK_ROWS), THREADS if m > CHUNK_ROWS else 1)
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
     flat, gflat, weights = params.flat, grads.flat, params.weights
@@ -241,13 +243,14 @@ def train(
     best_params = flat.copy()
     first = bad = math.nan  # mean loss at the first step; the loss that diverged
     limit = math.inf  # largest acceptable mean loss, set at the first step
+    blas = limit_blas_threads(ws.n_rows, net.layer_sizes, len(ws.helpers))
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     errstate.__enter__()
     try:
         for _ in range(epochs):
             if full_batch:
                 lr = schedule(step)
-                ce = forward_loss(params, acts, X, Y, ws)
+                ce = forward_backward(params, acts, X, Y, ws, alpha, grads)
                 epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
                 if not (math.isfinite(epoch_loss) and epoch_loss <= limit):
                     bad = epoch_loss
@@ -255,7 +258,6 @@ def train(
                 if limit == math.inf:
                     first, limit = epoch_loss, DIVERGENCE_FACTOR * max(epoch_loss, 1.0)
                 backup[...] = flat
-                backward(params, acts, X, Y, ws, alpha, grads)
                 optimizer.update(p_list, g_list, lr)
                 step += 1
             else:
@@ -264,7 +266,6 @@ def train(
                 for start in range(0, n, m):
                     stop = min(start + m, n)
                     size = stop - start
-                    wsb = ws.rows(size)
                     if order is None:
                         xb, yb = X[start:stop], Y[start:stop]
                     else:
@@ -272,7 +273,7 @@ def train(
                         xb = np.take(X, idx, axis=0, out=Xb[:size])
                         yb = np.take(Y, idx, axis=0, out=Yb[:size])
                     lr = schedule(step)
-                    ce = forward_loss(params, acts, xb, yb, wsb)
+                    ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
                     batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
                     if not (math.isfinite(batch) and batch <= limit * size):
                         bad = batch / size
@@ -282,7 +283,6 @@ def train(
                         limit = DIVERGENCE_FACTOR * max(first, 1.0)
                     total += batch
                     backup[...] = flat
-                    backward(params, acts, xb, yb, wsb, alpha, grads)
                     optimizer.update(p_list, g_list, lr)
                     step += 1
                 epoch_loss = total / n
@@ -310,7 +310,7 @@ def train(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            if any(cb(hist) for cb in callbacks):
+            if callbacks and any(cb(hist) for cb in callbacks):
                 hist.stop_reason = "callback"
                 break
             if stall > n_iter_no_change:
@@ -331,6 +331,7 @@ def train(
         hist.stop_reason = "interrupted"
     finally:
         errstate.__exit__(None, None, None)
+        blas.restore_original_limits()
         if bar is not None:
             bar.close()
     if early_stopping and hist.val_score and hist.stop_reason != "interrupted":

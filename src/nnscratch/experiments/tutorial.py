@@ -8,7 +8,10 @@ reg_lambda = 0.01. As a mean-loss learning rate that is lr = epsilon * N = 2.0, 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import warnings
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,15 +20,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegressionCV
 
 from nnscratch.datasets import moons
-from nnscratch.engine import History, Network, init_params, train
+from nnscratch.engine import History, Network, Params, init_params, train
 from nnscratch.engine.losses import one_hot
-from nnscratch.viz import (
-    new_figure,
-    plot_data,
-    plot_decision_boundary,
-    plot_loss_curve,
-    save_figure,
-)
 
 N_SAMPLES = 200
 EPSILON = 0.01  # the tutorial's step on the summed loss
@@ -65,6 +61,25 @@ def train_tutorial_network(X: np.ndarray, y: np.ndarray, hidden: int,
     return net, history
 
 
+def _train_flat(X: np.ndarray, y: np.ndarray, hidden: int,
+                num_passes: int) -> tuple[np.ndarray, History]:
+    """``train_tutorial_network`` returning the flat parameters (what a worker sends back)."""
+    net, history = train_tutorial_network(X, y, hidden, num_passes)
+    return net.params.flat, history
+
+
+def _pool(n_tasks: int) -> Executor | None:
+    """Worker processes for independent trainings (forked: no re-import), or None (serial).
+
+    Every training runs the same float64 code on one core wherever it runs, so the results do
+    not depend on the number of workers.
+    """
+    workers = min(n_tasks, os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
 def predict(net: Network, X: np.ndarray) -> np.ndarray:
     return np.argmax(net.predict_proba(X), axis=1)
 
@@ -75,6 +90,25 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
     X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
     X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
     figures: dict[str, Path] = {}
+
+    # The seven trainings are independent: start them on the other cores first (largest first),
+    # draw the data and fit the logistic regression meanwhile.
+    pool = _pool(len(HIDDEN_SIZES))
+    futures = {}
+    if pool is not None:
+        with warnings.catch_warnings():  # Python >= 3.12 frowns on fork beside BLAS threads;
+            warnings.simplefilter("ignore", DeprecationWarning)  # the workers only run NumPy
+            for hidden in sorted(HIDDEN_SIZES, reverse=True):
+                futures[hidden] = pool.submit(_train_flat, X, y, hidden, num_passes)
+        pool.shutdown(wait=False)
+    # matplotlib loads while the workers train (imported here, not at the top, for that)
+    from nnscratch.viz import (
+        new_figure,
+        plot_data,
+        plot_decision_boundary,
+        plot_loss_curve,
+        save_figure,
+    )
 
     ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
     figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
@@ -92,7 +126,11 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
     final_loss = float("nan")
     Y = one_hot(y, 2)
     for hidden in HIDDEN_SIZES:
-        net, hist = train_tutorial_network(X, y, hidden, num_passes)
+        if hidden in futures:
+            flat, hist = futures[hidden].result()
+            net = Network(Params((X.shape[1], hidden, 2), flat=flat), "tanh")
+        else:
+            net, hist = train_tutorial_network(X, y, hidden, num_passes)
         nets[hidden] = net
         loss = net.loss(X, Y, REG_LAMBDA)
         if hidden == 3:

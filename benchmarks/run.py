@@ -1,0 +1,567 @@
+"""nnscratch side by side with what people would use instead: one entry point, one table.
+
+    python benchmarks/run.py            # the full benchmark (tens of minutes on 2 cores)
+    python benchmarks/run.py --quick    # small sizes, 3 repetitions, about a minute
+    python benchmarks/run.py --markdown benchmarks/RESULTS.md   # also write the table there
+
+Every workload runs its implementations interleaved (A, B, C, A, B, C, ...) for ``--reps``
+rounds, so that machine noise hits them alike, and reports medians. Ratios are
+``time(other) / time(nnscratch)``: how many times longer the alternative takes. Workloads:
+
+(a) the tutorial: 200 moons points, hidden 3 (tanh), 20000 full-batch passes, float64;
+(b) the tutorial's hidden-size sweep (1, 2, 3, 4, 5, 20, 50), 20000 passes each, float64;
+(c) ``nnscratch tutorial`` end to end (a fresh process: imports, 7 trainings, 5 figures);
+(d) moons 1e4, 1e5, 1e6 samples, hidden (64, 64) relu, 20 epochs, full batch and minibatch 256;
+(e) scikit-learn's digits (1797 x 64, 10 classes), hidden 128 relu, minibatch 64, 200 epochs;
+(f) predicting 1e6 grid points (the decision-boundary plot's cost) with the tutorial network.
+
+Peak memory (1e6 samples, full batch, float32) is measured in a fresh process per implementation
+as the growth of the resident set during training: peak (``VmHWM``) minus resident before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baselines as B  # noqa: E402
+from nnscratch.datasets import moons  # noqa: E402
+from nnscratch.engine import Network, init_params, train  # noqa: E402
+from nnscratch.engine.losses import one_hot  # noqa: E402
+from nnscratch.experiments.tutorial import (  # noqa: E402
+    HIDDEN_SIZES,
+    LEARNING_RATE,
+    REG_LAMBDA,
+    _pool,
+    _train_flat,
+    train_tutorial_network,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+LARGE_HIDDEN = (64, 64)
+LARGE_EPOCHS = 20
+LARGE_ALPHA = 1e-4
+LARGE_LR = {"full": 0.5, "minibatch": 0.05}  # mean-loss learning rates, same for every library
+DIGITS_LR = 0.05
+
+
+NOTES = [
+    "How to read this: `x nnscratch` = median time of the row / median time of the first "
+    "nnscratch row of the table (above 1: slower than nnscratch). Every implementation trains "
+    "from the same initial weights (scikit-learn: its own Glorot draw, which nnscratch's "
+    "'glorot' reproduces for the same layer sizes), with plain SGD at the same mean-loss "
+    "learning rate, alpha and batch size, no momentum, no shuffling, every epoch run.",
+    "",
+    "- naive: the seed's code (a, b, f) and the seed's equations generalised to relu layers "
+    "and minibatches (d, e), float64, fresh arrays every pass.",
+    "- scikit-learn: `MLPClassifier(solver='sgd', momentum=0, nesterovs_momentum=False, "
+    "learning_rate='constant', shuffle=False, tol=0, n_iter_no_change=max_iter, "
+    "early_stopping=False)`, given float32 data in (d) and (e) (it then computes in float32). "
+    "For two classes it has one logistic output unit instead of a 2-way softmax, so its "
+    "moons losses and accuracies differ slightly; on digits (10 classes) it is the same network.",
+    "- PyTorch: `nn.Sequential` of `Linear` layers, `torch.optim.SGD` (no momentum), mean "
+    "cross-entropy, L2 as weight decay alpha/m on the weights only, float64 in (a) and (f), "
+    "float32 in (d) and (e), `torch.set_num_threads(cores)`.",
+    "- nnscratch: `nnscratch.engine.train` as the library runs it (it also records the loss of "
+    "every epoch and keeps a backup of the weights for its divergence guard). Batches over 1024 "
+    "rows are processed in 1024-row chunks shared out to one thread per core, with one BLAS "
+    "thread each.",
+    "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
+    "(a W, a^T delta, delta W^T except into the input) per run / median time.",
+]
+
+
+@dataclass
+class Row:
+    name: str
+    times: list[float] = field(default_factory=list)
+    quality: str = ""
+    gflops: float | None = None  # floating-point work of one run, in GFLOP
+    score: float | None = None  # test accuracy, final loss or memory ratio (for the targets)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[Row]
+    note: str = ""
+
+
+def interleaved(impls: dict[str, Callable[[], str]], reps: int) -> list[Row]:
+    """Run each implementation once per round, in order, for ``reps`` rounds; keep the times."""
+    rows = {name: Row(name) for name in impls}
+    for _ in range(reps):
+        for name, fn in impls.items():
+            t0 = time.perf_counter()
+            quality = fn()
+            rows[name].times.append(time.perf_counter() - t0)
+            rows[name].quality = quality
+            if quality.startswith(("test acc ", "loss ")):
+                rows[name].score = float(quality.split()[-1 if "(" not in quality else 1])
+    return list(rows.values())
+
+
+def progress(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- (a) and (b): the tutorial --------------------------------------------------------------
+def tutorial_section(reps: int, passes: int, torch_ok: bool) -> Section:
+    X, y = moons(200, 0.2, 0)
+    Y = one_hot(y, 2)
+    final: dict[str, float] = {}
+
+    def naive() -> str:
+        final["naive"] = B.naive_loss(B.naive_tutorial(X, y, 3, passes), X, y)
+        return f"loss {final['naive']:.10f}"
+
+    def ours() -> str:
+        net, _ = train_tutorial_network(X, y, 3, passes)
+        final["ours"] = net.loss(X, Y, REG_LAMBDA)
+        return f"loss {final['ours']:.10f}"
+
+    def sk() -> str:
+        clf = B.sklearn_mlp(X, y, (3,), "tanh", LEARNING_RATE, REG_LAMBDA, passes, 200)
+        return f"loss {clf.loss_:.10f} (1 logistic output, own init)"  # type: ignore[attr-defined]
+
+    def torch64() -> str:
+        p = init_params((2, 3, 2), "seed", 0)
+        model = B.torch_model(p.coefs, p.intercepts, "tanh", "float64")
+        B.torch_train(model, X, y, LEARNING_RATE, REG_LAMBDA, passes, 200)
+        return f"loss {B.torch_loss(model, X, y, REG_LAMBDA):.10f}"
+
+    impls = {"nnscratch float64": ours, "naive (seed's code)": naive,
+             "scikit-learn MLPClassifier": sk}
+    if torch_ok:
+        impls["PyTorch CPU float64"] = torch64
+    rows = interleaved(impls, reps)
+    rows[0].score, rows[1].score = final["ours"], final["naive"]  # unrounded, for the target
+    diff = abs(final["naive"] - final["ours"])
+    return Section(f"(a) tutorial: 200 x 2, hidden 3, {passes} full-batch passes", rows,
+                   f"|final loss nnscratch - naive| = {diff:.2e} (target < 1e-9)")
+
+
+def sweep_section(reps: int, passes: int) -> Section:
+    X, y = moons(200, 0.2, 0)
+
+    def naive() -> str:
+        for h in HIDDEN_SIZES:
+            B.naive_tutorial(X, y, h, passes)
+        return ""
+
+    def ours() -> str:
+        for h in HIDDEN_SIZES:
+            train_tutorial_network(X, y, h, passes)
+        return ""
+
+    def ours_parallel() -> str:
+        pool = _pool(len(HIDDEN_SIZES))
+        if pool is None:
+            return ours()
+        with pool:
+            for f in [pool.submit(_train_flat, X, y, h, passes)
+                      for h in sorted(HIDDEN_SIZES, reverse=True)]:
+                f.result()
+        return "as `nnscratch tutorial` runs it"
+
+    rows = interleaved({"nnscratch float64": ours, "naive (seed's code)": naive,
+                        f"nnscratch, {os.cpu_count()} processes": ours_parallel}, reps)
+    return Section(f"(b) hidden-size sweep {HIDDEN_SIZES}, {passes} passes each", rows)
+
+
+def cli_section(reps: int) -> Section:
+    exe = Path(sys.executable).with_name("nnscratch")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "nnscratch"]
+
+    def run_cli() -> str:
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run([*cmd, "tutorial", "--out", out], check=True, capture_output=True)
+            return f"{len(list(Path(out).glob('*.png')))} figures"
+
+    def in_process() -> str:
+        from nnscratch.experiments.tutorial import run_tutorial
+
+        with tempfile.TemporaryDirectory() as out:
+            result = run_tutorial(out)
+            return f"{len(result.figures)} figures, no report"
+
+    rows = interleaved({"nnscratch tutorial": run_cli,
+                        "run_tutorial() in this process (7 trainings + 5 figures)": in_process},
+                       reps)
+    return Section("(c) `nnscratch tutorial` end to end (fresh process: imports, 7 trainings, "
+                   "5 figures, the HTML report; target < 4 s)", rows)
+
+
+# --- (d) large moons and (e) digits ---------------------------------------------------------
+def mlp_gflop(layer_sizes: tuple[int, ...], n_samples: int, epochs: int) -> float:
+    """Multiply-adds x 2 of forward (a W) and backward (a^T delta, delta W^T but not to X)."""
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    per_sample = 2 * sum(i * o for i, o in pairs) * 3 - 2 * pairs[0][0] * pairs[0][1]
+    return per_sample * n_samples * epochs / 1e9
+
+
+def mlp_impls(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+              hidden: tuple[int, ...], lr: float, epochs: int, batch: int | None,
+              torch_ok: bool, naive_ok: bool) -> dict[str, Callable[[], str]]:
+    """nnscratch (float32, float64), scikit-learn, PyTorch and naive on the same problem."""
+    k = int(y.max()) + 1
+    sizes = (X.shape[1], *hidden, k)
+    m = batch or len(X)
+    p64 = init_params(sizes, "glorot", 0, np.float64, "relu")
+    p32 = p64.astype(np.float32)
+    X32, Xt32 = X.astype(np.float32), X_test.astype(np.float32)
+    Y32, Y64 = one_hot(y, k, np.float32), one_hot(y, k, np.float64)
+
+    def acc(pred: np.ndarray) -> str:
+        return f"test acc {np.mean(pred == y_test):.4f}"
+
+    def ours(dtype: type) -> Callable[[], str]:
+        Xd, Xtd, Yd, p0 = (X32, Xt32, Y32, p32) if dtype is np.float32 else (X, X_test, Y64, p64)
+
+        def run() -> str:
+            net = Network(p0.copy(), "relu")
+            train(net, Xd, Yd, learning_rate=lr, alpha=LARGE_ALPHA, epochs=epochs,
+                  batch_size=batch, shuffle=False, tol=None)
+            return acc(np.argmax(net.predict_proba(Xtd), axis=1))
+
+        return run
+
+    def sk() -> str:
+        clf = B.sklearn_mlp(X32, y, hidden, "relu", lr, LARGE_ALPHA, epochs, m)
+        return acc(clf.predict(Xt32))  # type: ignore[attr-defined]
+
+    def torch32() -> str:
+        model = B.torch_model(p32.coefs, p32.intercepts, "relu", "float32")
+        B.torch_train(model, X32, y, lr, LARGE_ALPHA, epochs, m)
+        return acc(B.torch_predict(model, Xt32))
+
+    def naive() -> str:
+        Ws, bs = B.naive_mlp(X, y, p64.coefs, p64.intercepts, lr, LARGE_ALPHA, epochs, m)
+        return acc(B.mlp_predict(Ws, bs, X_test))
+
+    impls = {"nnscratch float32": ours(np.float32), "nnscratch float64": ours(np.float64),
+             "scikit-learn float32": sk}
+    if torch_ok:
+        impls["PyTorch CPU float32"] = torch32
+    if naive_ok:
+        impls["naive float64"] = naive
+    return impls
+
+
+def large_sections(reps: int, sizes: list[int], torch_ok: bool, naive_max: int,
+                   f64_max: int) -> list[Section]:
+    X_test, y_test = moons(10000, 0.2, 1)
+    sections = []
+    for n in sizes:
+        X, y = moons(n, 0.2, 0)
+        for mode, batch in (("full batch", None), ("minibatch 256", 256)):
+            lr = LARGE_LR["full" if batch is None else "minibatch"]
+            progress(f"(d) n={n} {mode}")
+            impls = mlp_impls(X, y, X_test, y_test, LARGE_HIDDEN, lr, LARGE_EPOCHS, batch,
+                              torch_ok, naive_ok=n <= naive_max)
+            if n > f64_max:  # to keep the full run within the hour
+                del impls["nnscratch float64"]
+            rows = interleaved(impls, reps)
+            work = mlp_gflop((2, *LARGE_HIDDEN, 2), n, LARGE_EPOCHS)
+            for r in rows:
+                r.gflops = work
+            sections.append(Section(
+                f"(d) moons n={n:.0e}, hidden {LARGE_HIDDEN} relu, {LARGE_EPOCHS} epochs, "
+                f"{mode}, lr {lr}", rows))
+    return sections
+
+
+def digits_section(reps: int, epochs: int, torch_ok: bool) -> Section:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    impls = mlp_impls(X_tr, y_tr, X_te, y_te, (128,), DIGITS_LR, epochs, 64, torch_ok, True)
+    rows = interleaved(impls, reps)
+    work = mlp_gflop((64, 128, 10), len(X_tr), epochs)
+    for r in rows:
+        r.gflops = work
+    return Section(f"(e) digits {X_tr.shape[0]} train / {X_te.shape[0]} test, hidden 128 relu, "
+                   f"minibatch 64, {epochs} epochs, lr {DIGITS_LR}", rows)
+
+
+# --- (f) prediction on a grid ---------------------------------------------------------------
+def predict_section(reps: int, n_points: int, torch_ok: bool) -> Section:
+    X, y = moons(200, 0.2, 0)
+    net, _ = train_tutorial_network(X, y, 3, 1000)
+    model = [a.reshape(1, -1) if a.ndim == 1 else a for a in net.params.arrays()]
+    side = int(np.sqrt(n_points))
+    xx, yy = np.meshgrid(np.linspace(-2, 3, side), np.linspace(-1.5, 2, side))
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    ref = B.naive_predict(model, grid)
+
+    def same(pred: np.ndarray) -> str:
+        return f"{np.mean(pred == ref):.6f} agree with naive"
+
+    def ours() -> str:
+        return same(np.argmax(net.predict_proba(grid), axis=1))
+
+    impls = {"nnscratch float64": ours, "naive (seed's predict)": lambda: same(
+        B.naive_predict(model, grid))}
+    if torch_ok:
+        tm = B.torch_model(net.params.coefs, net.params.intercepts, "tanh", "float64")
+        impls["PyTorch CPU float64"] = lambda: same(B.torch_predict(tm, grid))
+    rows = interleaved(impls, reps)
+    return Section(f"(f) predict {len(grid):.1e} grid points (tutorial network, hidden 3)", rows)
+
+
+# --- machine, memory, table -----------------------------------------------------------------
+def matmul_gflops(dtype: type, size: int = 2048) -> float:
+    a = np.random.default_rng(0).standard_normal((size, size)).astype(dtype)
+    np.dot(a, a)
+    best = min(_time(lambda: np.dot(a, a)) for _ in range(5))
+    return 2 * size**3 / best / 1e9
+
+
+def _time(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sklearn
+
+    lines = [f"CPU: {cpu}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
+             f"numpy {np.__version__} ({_blas()}), scikit-learn {sklearn.__version__}"]
+    if B.torch_available():
+        import torch
+
+        lines.append(f"torch {torch.__version__} (threads {torch.get_num_threads()})")
+    lines.append(f"matmul 2048^2: float64 {matmul_gflops(np.float64):.1f} GFLOP/s, "
+                 f"float32 {matmul_gflops(np.float32):.1f} GFLOP/s")
+    return lines
+
+
+def _blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if info:
+            i = info[0]
+            return f"{i.get('internal_api')} {i.get('version')}, {i.get('num_threads')} threads"
+    except ImportError:
+        pass
+    return "BLAS unknown"
+
+
+MEMORY_IMPLS = ("nnscratch float32", "scikit-learn float32", "PyTorch CPU float32")
+
+
+def memory_child(name: str, n: int) -> None:
+    """Train 2 full-batch epochs at n samples; print the resident-set growth in MiB."""
+    X, y = moons(n, 0.2, 0)
+    X32 = X.astype(np.float32)
+    Y32 = one_hot(y, 2, np.float32)
+    p = init_params((2, *LARGE_HIDDEN, 2), "glorot", 0, np.float32, "relu")
+    if name.startswith("PyTorch"):
+        B.torch_setup()
+        model = B.torch_model(p.coefs, p.intercepts, "relu", "float32")
+    before = _status_mib()
+    if name.startswith("nnscratch"):
+        train(Network(p, "relu"), X32, Y32, learning_rate=0.5, alpha=LARGE_ALPHA, epochs=2,
+              shuffle=False, tol=None)
+    elif name.startswith("scikit"):
+        B.sklearn_mlp(X32, y, LARGE_HIDDEN, "relu", 0.5, LARGE_ALPHA, 2, n)
+    else:
+        B.torch_train(model, X32, y, 0.5, LARGE_ALPHA, 2, n)
+    print(f"{max(_status_mib('VmHWM') - before, 0.0):.1f}")
+
+
+def _status_mib(key: str = "VmRSS") -> float:
+    """VmRSS (resident now) or VmHWM (peak resident since exec) from /proc, in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_section(n: int, torch_ok: bool) -> Section:
+    activations = n * (sum(LARGE_HIDDEN) + 2) * 4 / 2**20
+    rows = []
+    for name in MEMORY_IMPLS:
+        if name.startswith("PyTorch") and not torch_ok:
+            continue
+        progress(f"memory {name}")
+        out = subprocess.run([sys.executable, __file__, "--memory-child", name, str(n)],
+                             check=True, capture_output=True, text=True).stdout
+        mib = float(out.strip().splitlines()[-1])
+        rows.append(Row(name, quality=f"{mib:.0f} MiB = {mib / activations:.2f} x activations",
+                        score=mib / activations))
+    return Section(
+        f"peak memory, n={n:.0e}, full batch, float32: growth of the resident set while training",
+        rows, f"activations the math needs: n x (64 + 64 + 2) float32 = {activations:.0f} MiB "
+              "(every z_l / a_l of one forward pass, kept for backpropagation)")
+
+
+def targets(sections: list[Section]) -> list[str]:
+    """The issue's targets, each checked against this run's medians: MET or MISSED."""
+    out = []
+
+    def check(ok: bool, text: str) -> None:
+        out.append(f"- {'MET   ' if ok else 'MISSED'} {text}")
+
+    def ratio(s: Section, name: str, base: str) -> float | None:
+        rows = {r.name: r for r in s.rows}
+        if name not in rows or base not in rows:
+            return None
+        return rows[name].median / rows[base].median
+
+    for s in sections:
+        key = s.title[:3]
+        rows = {r.name: r for r in s.rows}
+        if key == "(a)":
+            for name, goal in (("naive (seed's code)", 4), ("scikit-learn MLPClassifier", 5),
+                               ("PyTorch CPU float64", 15)):
+                r = ratio(s, name, "nnscratch float64")
+                if r is not None:
+                    check(r >= goal, f"(a) tutorial: {r:.2f}x faster than {name} (target {goal}x)")
+            a, b = rows["nnscratch float64"].score, rows["naive (seed's code)"].score
+            if a is not None and b is not None:
+                check(abs(a - b) < 1e-9, f"(a) same final loss as naive: |diff| = {abs(a - b):.2e}")
+        elif key == "(b)":
+            for name in rows:
+                if name != "naive (seed's code)":
+                    r = ratio(s, "naive (seed's code)", name)
+                    if r is not None:
+                        check(r >= 3.5, f"(b) sweep: {name} {r:.2f}x faster than naive (3.5x)")
+        elif key == "(c)":
+            t = s.rows[0].median
+            check(t < 4.0, f"(c) `nnscratch tutorial` end to end {t:.2f} s (target < 4 s)")
+        elif key in ("(d)", "(e)"):
+            label = s.title.split(",")[0] + ("" if key == "(e)" else ", " + (
+                "full batch" if "full batch" in s.title else "minibatch"))
+            ours = rows["nnscratch float32"]
+            for name, goal in (("PyTorch CPU float32", 1.0), ("scikit-learn float32", 2.0)):
+                if name in rows:
+                    r = rows[name].median / ours.median
+                    sign = ">" if goal == 1 else ">="
+                    check(r >= goal if goal > 1 else r > goal,
+                          f"{label}: {r:.2f}x faster than {name} (target {sign} {goal:g}x)")
+                    a, b = ours.score, rows[name].score
+                    if a is not None and b is not None:
+                        check(a >= b - 0.005, f"{label}: accuracy {a:.4f} vs {name} {b:.4f} "
+                              "(within 0.5 %)")
+        elif key == "pea" and "nnscratch float32" in rows:
+            m = rows["nnscratch float32"].score or 0.0
+            check(m <= 2.0, f"peak memory, full batch float32: {m:.2f} x activations (target <= 2)")
+    return out
+
+
+def render(sections: list[Section], header: list[str]) -> str:
+    out = [*header, ""]
+    for s in sections:
+        out += [f"### {s.title}", ""]
+        timed = [r for r in s.rows if r.times]
+        base = next((r.median for r in timed if r.name.startswith("nnscratch")), None)
+        if timed:
+            out.append("| implementation | median s | min s | x nnscratch | GFLOP/s | result |")
+            out.append("|---|---:|---:|---:|---:|---|")
+            for r in timed:
+                ratio = f"{r.median / base:.2f}" if base else ""
+                gf = f"{r.gflops / r.median:.1f}" if r.gflops else ""
+                out.append(f"| {r.name} | {r.median:.3f} | {min(r.times):.3f} | {ratio} | {gf} "
+                           f"| {r.quality} |")
+        else:
+            out.append("| implementation | peak memory |")
+            out.append("|---|---|")
+            out += [f"| {r.name} | {r.quality} |" for r in s.rows]
+        if s.note:
+            out += ["", s.note]
+        out.append("")
+    out += ["### Targets (from this run)", "", *targets(sections), ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, 3 repetitions")
+    ap.add_argument("--reps", type=int, help="repetitions (default 5, --quick 3)")
+    ap.add_argument("--only", default="abcdefm", help="workloads to run, e.g. 'ad' (m: memory)")
+    ap.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    ap.add_argument("--markdown", help="also write the table to this file")
+    ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_child:
+        memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return 0
+    reps = args.reps or (3 if args.quick else 5)
+    torch_ok = B.torch_available() and not args.no_torch
+    if torch_ok:
+        B.torch_setup()
+    passes = 2000 if args.quick else 20000
+    sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
+    header = ["## nnscratch benchmark", "",
+              f"Command: `python benchmarks/run.py {' '.join(sys.argv[1:])}`".rstrip() + "; "
+              f"medians of {reps} interleaved repetitions; started "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", ""]
+    header += [f"- {line}" for line in machine()]
+    header += ["", *NOTES]
+    if not torch_ok:
+        header.append("- PyTorch not installed (pip install -e '.[bench]'): skipped")
+    sections: list[Section] = []
+
+    def add(*new: Section) -> None:  # the table so far is written after every workload
+        sections.extend(new)
+        if args.markdown:
+            Path(args.markdown).write_text(render(sections, header) + "\n")
+
+    only = args.only
+    if "a" in only:
+        progress("(a) tutorial")
+        add(tutorial_section(reps, passes, torch_ok))
+    if "b" in only:
+        progress("(b) sweep")
+        add(sweep_section(reps, passes))
+    if "c" in only:
+        progress("(c) nnscratch tutorial")
+        add(cli_section(1 if args.quick else reps))  # ~10 s a round
+    if "e" in only:
+        progress("(e) digits")
+        add(digits_section(reps, 20 if args.quick else 200, torch_ok))
+    if "f" in only:
+        progress("(f) predict")
+        add(predict_section(reps, 100_000 if args.quick else 1_000_000, torch_ok))
+    if "m" in only:
+        add(memory_section(100_000 if args.quick else 1_000_000, torch_ok))
+    if "d" in only:  # the longest, last
+        for n in sizes:
+            add(*large_sections(reps, [n], torch_ok, naive_max=100_000, f64_max=100_000))
+    print(render(sections, header))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
