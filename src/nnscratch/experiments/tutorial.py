@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import warnings
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,9 @@ from sklearn.linear_model import LogisticRegressionCV
 
 from nnscratch.datasets import moons
 from nnscratch.engine import History, Network, Params, init_params, train
+from nnscratch.engine.callbacks import Snapshots
 from nnscratch.engine.losses import one_hot
+from nnscratch.engine.training import Callback
 
 N_SAMPLES = 200
 EPSILON = 0.01  # the tutorial's step on the summed loss
@@ -29,6 +34,7 @@ REG_LAMBDA = 0.01
 LEARNING_RATE = EPSILON * N_SAMPLES  # = 2.0 on the mean loss
 NUM_PASSES = 20000
 HIDDEN_SIZES = (1, 2, 3, 4, 5, 20, 50)
+WATCH_FRAMES = 60  # parameter snapshots of the hidden-3 run (report: held-out loss, GIF)
 TEST_SEED = 1  # the held-out moons sample
 
 
@@ -50,34 +56,62 @@ class TutorialResult:
     rows: list[ModelResult]
     history: History
     figures: dict[str, Path] = field(default_factory=dict)
+    network: Network | None = None  # the trained hidden-3 network
+    snapshots: Snapshots | None = None  # its parameters at log-spaced passes
+
+
+def tutorial_network(n_features: int, hidden: int) -> Network:
+    """The tutorial's untrained network: tanh hidden layer, 2 outputs, seed init from
+    RandomState(0)."""
+    return Network(init_params((n_features, hidden, 2), "seed", random_state=0), "tanh")
 
 
 def train_tutorial_network(X: np.ndarray, y: np.ndarray, hidden: int,
-                           num_passes: int = NUM_PASSES) -> tuple[Network, History]:
-    """The tutorial's ``build_model(hidden)``: seed init from RandomState(0), full-batch GD."""
-    net = Network(init_params((X.shape[1], hidden, 2), "seed", random_state=0), "tanh")
+                           num_passes: int = NUM_PASSES, callbacks: Sequence[Callback] = (),
+                           net: Network | None = None) -> tuple[Network, History]:
+    """The tutorial's ``build_model(hidden)``: seed init from RandomState(0), full-batch GD
+    (``net``: a :func:`tutorial_network` to train, e.g. one a callback watches)."""
+    net = net or tutorial_network(X.shape[1], hidden)
     history = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
-                    epochs=num_passes, tol=None)
+                    epochs=num_passes, tol=None, callbacks=callbacks)
     return net, history
 
 
-def _train_flat(X: np.ndarray, y: np.ndarray, hidden: int,
-                num_passes: int) -> tuple[np.ndarray, History]:
-    """``train_tutorial_network`` returning the flat parameters (what a worker sends back)."""
-    net, history = train_tutorial_network(X, y, hidden, num_passes)
-    return net.params.flat, history
+def _train(X: np.ndarray, y: np.ndarray, hidden: int, num_passes: int,
+           watch: int = 0) -> tuple[np.ndarray, History, Snapshots | None]:
+    """One training (in a worker or here): final parameters, history, and with ``watch`` > 0
+    that many log-spaced parameter snapshots. Watching changes no step."""
+    net = tutorial_network(X.shape[1], hidden)
+    snaps = Snapshots.log_spaced(net, num_passes, watch) if watch else None
+    net, history = train_tutorial_network(X, y, hidden, num_passes, net=net,
+                                          callbacks=[snaps] if snaps is not None else ())
+    return net.params.flat, history, snaps
 
 
-def _pool(n_tasks: int) -> Executor | None:
-    """Worker processes for independent trainings (forked: no re-import), or None (serial).
+def _ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+
+
+@contextmanager
+def _workers(n_tasks: int) -> Iterator[Pool | None]:
+    """Forked worker processes for independent trainings, or None (run them here).
 
     Every training runs the same float64 code on one core wherever it runs, so the results do
-    not depend on the number of workers.
+    not depend on the number of workers. The workers ignore Ctrl-C; the parent stops them at
+    once when it is interrupted (or fails), and when it has every result.
     """
     workers = min(n_tasks, os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        yield None
+        return
+    with warnings.catch_warnings():  # Python >= 3.12 frowns on fork beside BLAS threads;
+        warnings.simplefilter("ignore", DeprecationWarning)  # the workers only run NumPy
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_ctrl_c)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def predict(net: Network, X: np.ndarray) -> np.ndarray:
@@ -93,52 +127,45 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
 
     # The seven trainings are independent: start them on the other cores first (largest first),
     # draw the data and fit the logistic regression meanwhile.
-    pool = _pool(len(HIDDEN_SIZES))
-    futures = {}
-    if pool is not None:
-        with warnings.catch_warnings():  # Python >= 3.12 frowns on fork beside BLAS threads;
-            warnings.simplefilter("ignore", DeprecationWarning)  # the workers only run NumPy
-            for hidden in sorted(HIDDEN_SIZES, reverse=True):
-                futures[hidden] = pool.submit(_train_flat, X, y, hidden, num_passes)
-        pool.shutdown(wait=False)
-    # matplotlib loads while the workers train (imported here, not at the top, for that)
-    from nnscratch.viz import (
-        new_figure,
-        plot_data,
-        plot_decision_boundary,
-        plot_loss_curve,
-        save_figure,
-    )
+    with _workers(len(HIDDEN_SIZES)) as pool:
+        jobs = {h: (X, y, h, num_passes, WATCH_FRAMES if h == 3 else 0)
+                for h in sorted(HIDDEN_SIZES, reverse=True)}
+        pending = {h: pool.apply_async(_train, job) for h, job in jobs.items()} if pool else {}
+        # matplotlib loads while the workers train (imported here, not at the top, for that)
+        from nnscratch.viz import (
+            new_figure,
+            plot_data,
+            plot_decision_boundary,
+            plot_loss_curve,
+            save_figure,
+        )
 
-    ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
-    figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
+        ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
+        figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
 
-    with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
-        warnings.simplefilter("ignore", FutureWarning)
-        logreg = LogisticRegressionCV().fit(X, y)
-    rows = [ModelResult("logistic regression", None, None, float(logreg.score(X, y)),
-                        float(logreg.score(X_test, y_test)))]
-    ax = plot_decision_boundary(logreg.predict, X, y, title="Logistic Regression")
-    figures["logreg"] = save_figure(ax.figure, out / "logistic_regression.png")  # type: ignore[arg-type]
+        with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
+            warnings.simplefilter("ignore", FutureWarning)
+            logreg = LogisticRegressionCV().fit(X, y)
+        rows = [ModelResult("logistic regression", None, None, float(logreg.score(X, y)),
+                            float(logreg.score(X_test, y_test)))]
+        ax = plot_decision_boundary(logreg.predict, X, y, title="Logistic Regression")
+        figures["logreg"] = save_figure(ax.figure, out / "logistic_regression.png")  # type: ignore[arg-type]
 
+        trained = {h: pending[h].get() if h in pending else _train(*job)
+                   for h, job in jobs.items()}
     nets: dict[int, Network] = {}
-    history: History | None = None
-    final_loss = float("nan")
     Y = one_hot(y, 2)
     for hidden in HIDDEN_SIZES:
-        if hidden in futures:
-            flat, hist = futures[hidden].result()
-            net = Network(Params((X.shape[1], hidden, 2), flat=flat), "tanh")
-        else:
-            net, hist = train_tutorial_network(X, y, hidden, num_passes)
-        nets[hidden] = net
+        flat, hist, snaps = trained[hidden]
+        net = nets[hidden] = Network(Params((X.shape[1], hidden, 2), flat=flat), "tanh")
         loss = net.loss(X, Y, REG_LAMBDA)
-        if hidden == 3:
-            history, final_loss = hist, loss
         rows.append(ModelResult("neural network", hidden, loss,
                                 float(np.mean(predict(net, X) == y)),
                                 float(np.mean(predict(net, X_test) == y_test))))
-    assert history is not None
+    _, history, snapshots = trained[3]
+    final_loss = nets[3].loss(X, Y, REG_LAMBDA)
+    if snapshots is not None:
+        snapshots.net = nets[3]  # the parent's copy of the network they belong to
     # "Loss after iteration i" is the loss after i + 1 steps: the loss the next pass starts from.
     curve = history.loss[1:] + [final_loss]
     loss_lines = [(i, curve[i]) for i in range(0, num_passes, 1000)]
@@ -158,4 +185,4 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
     ax = plot_loss_curve(curve, title="Loss of the hidden-3 network (after each pass)")
     ax.set_xlabel("pass")
     figures["loss"] = save_figure(ax.figure, out / "loss_curve_hidden_3.png")  # type: ignore[arg-type]
-    return TutorialResult(loss_lines, final_loss, rows, history, figures)
+    return TutorialResult(loss_lines, final_loss, rows, history, figures, nets[3], snapshots)

@@ -19,7 +19,8 @@ import sklearn
 
 from nnscratch import __version__
 from nnscratch.datasets import moons
-from nnscratch.engine import Network, init_params, train
+from nnscratch.engine import Network, Params
+from nnscratch.engine.callbacks import Snapshots
 from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import (
     EPSILON,
@@ -33,7 +34,7 @@ from nnscratch.experiments.tutorial import (
 )
 from nnscratch.viz import plot_loss_curve, save_figure
 from nnscratch.viz.activation_maps import plot_activation_maps
-from nnscratch.viz.animate import Snapshots, animate_boundary
+from nnscratch.viz.animate import animate_boundary
 from nnscratch.viz.boundary import plot_probability_boundary
 from nnscratch.viz.network_graph import plot_network
 from nnscratch.viz.report import Image, Section, Table, write_report
@@ -67,31 +68,41 @@ def tutorial_settings(num_passes: int = NUM_PASSES) -> dict[str, object]:
     }
 
 
-def training_pictures(out_dir: str | Path, hidden: int = 3, num_passes: int = NUM_PASSES,
-                      animate: bool = False, frames: int = 30) -> dict[str, Image]:
-    """Retrain the tutorial's hidden-``hidden`` network, watched; write its pictures.
+def held_out_losses(snapshots: Snapshots, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean cross-entropy (no L2) on ``(X, y)`` of the network at each snapshot."""
+    net = snapshots.net
+    Y = one_hot(y, net.layer_sizes[-1])
+    return np.array([Network(Params(net.layer_sizes, flat=flat.copy()), net.activations).loss(X, Y)
+                     for flat in snapshots.flats])
 
-    The run is the tutorial's (same data, init, rate, passes); watching it (validation scores,
-    parameter snapshots) does not change a single step.
-    """
+
+def training_pictures(result: TutorialResult, out_dir: str | Path,
+                      animate: bool = False) -> dict[str, Image]:
+    """Pictures of the tutorial's hidden-3 run, from what :func:`run_tutorial` kept of it (the
+    trained network, its history and log-spaced parameter snapshots): nothing is retrained."""
     out = Path(out_dir)
+    net, snaps, hist = result.network, result.snapshots, result.history
+    if net is None or snaps is None:
+        raise ValueError("the tutorial result has no hidden-3 network and snapshots to draw")
     X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
     X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
-    net = Network(init_params((2, hidden, 2), "seed", random_state=0), "tanh")
-    snaps = Snapshots.log_spaced(net, num_passes, frames)
-    hist = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
-                 epochs=num_passes, tol=None, validation=(X_test, y_test),
-                 callbacks=[snaps] if animate else ())
+    hidden = net.layer_sizes[1]
     pics: dict[str, Image] = {}
     name = f"hidden_{hidden}"
     ax = plot_probability_boundary(net.predict_proba, X, y,
                                    title=f"hidden {hidden}: P(class 1), errors crossed")
     pics["proba"] = Image(save_figure(ax.figure, out / f"probability_{name}.png"),  # type: ignore[arg-type]
                           "Probability shading, 0.5 contour, misclassified points crossed")
-    ax = plot_loss_curve(hist.loss, val_loss=hist.val_loss, title=f"hidden {hidden}: training "
-                         f"loss and loss on the held-out sample (seed {TEST_SEED})")
+    ax = plot_loss_curve(hist.loss, title=f"hidden {hidden}: training loss and loss on the "
+                         f"held-out sample (seed {TEST_SEED})")
+    epochs = np.maximum(snaps.epochs, 1)  # epoch 0 (the initial weights) drawn at 1, log axis
+    ax.plot(epochs, held_out_losses(snaps, X_test, y_test), "o-", ms=3, lw=1.0,
+            label="held-out cross-entropy")
+    ax.set_xscale("log")
+    ax.legend()
     pics["curves"] = Image(save_figure(ax.figure, out / f"train_validation_loss_{name}.png"),  # type: ignore[arg-type]
-                           "Training loss (with L2) and held-out cross-entropy per pass")
+                           "Training loss (with L2) per pass; held-out cross-entropy at "
+                           f"{len(snaps)} log-spaced passes")
     pics["maps"] = Image(save_figure(plot_activation_maps(net, X, y),
                                      out / f"activation_maps_{name}.png"),
                          "What each hidden neuron computes: tanh(x W1 + b1) over the plane")
@@ -133,9 +144,10 @@ def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: 
                 figures=[Image(path, FIGURE_CAPTIONS.get(key, path.name))
                          for key, path in result.figures.items()]),
     ]
-    pics = training_pictures(out, num_passes=num_passes, animate=animate)
+    pics = training_pictures(result, out, animate=animate)
     sections.append(Section("Pictures of training (hidden 3)",
-                            "The hidden-3 run again, watched: nothing about its steps changes.",
+                            "The hidden-3 run, watched (parameter snapshots at log-spaced "
+                            "passes): watching changes none of its steps.",
                             figures=list(pics.values())))
     if insights:
         from nnscratch.experiments.insights import run_insights
