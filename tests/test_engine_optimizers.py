@@ -150,3 +150,17 @@ def test_get_optimizer_names_and_errors():
         Momentum(1.5)
     with pytest.raises(ValueError, match="beta_1 must be in"):
         Adam(beta_1=1.0)
+
+
+def test_get_optimizer_by_name_and_settings():
+    from nnscratch.engine import Adam, Momentum, get_optimizer
+
+    opt = get_optimizer("nesterov", momentum=0.5)
+    assert isinstance(opt, Momentum) and opt.nesterov and opt.momentum == 0.5
+    adam = get_optimizer("adam", beta_1=0.8, epsilon=1e-6)
+    assert isinstance(adam, Adam) and (adam.beta_1, adam.beta_2, adam.epsilon) == (0.8, 0.999, 1e-6)
+    with pytest.raises(ValueError, match="optimizer 'adam' takes beta_1, beta_2, epsilon; got "
+                                         "momentum"):
+        get_optimizer("adam", momentum=0.9)
+    with pytest.raises(ValueError, match="optimizer must be one of gd, sgd, momentum"):
+        get_optimizer("lbfgs")

@@ -175,9 +175,12 @@ def test_callbacks_see_history_and_can_stop():
         seen.append(h.n_epochs)
         return h.n_epochs == 3
 
+    later = []  # a callback after the one that stops is still called for that epoch
     net = _net()
-    hist = train(net, X, Y, learning_rate=0.1, epochs=50, tol=None, callbacks=[cb])
+    hist = train(net, X, Y, learning_rate=0.1, epochs=50, tol=None,
+                 callbacks=[cb, lambda h: later.append(h.n_epochs)])
     assert seen == [1, 2, 3] and hist.n_epochs == 3 and hist.stop_reason == "callback"
+    assert later == [1, 2, 3]
 
 
 def test_tol_stops_when_loss_stalls():

@@ -148,15 +148,22 @@ class Adam(Optimizer):
 
 
 def get_optimizer(name: str | Optimizer, **kwargs: float) -> Optimizer:
-    """'gd' or 'sgd' (plain steps), 'momentum', 'nesterov', 'adam'; instances pass through."""
+    """'gd' or 'sgd' (plain steps), 'momentum', 'nesterov', 'adam', with that rule's settings
+    (``momentum=``; ``beta_1=``, ``beta_2=``, ``epsilon=``); instances pass through."""
     if isinstance(name, Optimizer):
         return name
-    if name in ("gd", "sgd"):
-        return GD()
-    if name == "momentum":
-        return Momentum(kwargs.get("momentum", 0.9))
-    if name == "nesterov":
-        return Momentum(kwargs.get("momentum", 0.9), nesterov=True)
-    if name == "adam":
-        return Adam(**kwargs)
-    raise ValueError(f"optimizer must be one of gd, sgd, momentum, nesterov, adam; got {name!r}")
+    rules: dict[str, tuple[type[Optimizer], tuple[str, ...], dict[str, bool]]] = {
+        "gd": (GD, (), {}),
+        "sgd": (GD, (), {}),
+        "momentum": (Momentum, ("momentum",), {}),
+        "nesterov": (Momentum, ("momentum",), {"nesterov": True}),
+        "adam": (Adam, ("beta_1", "beta_2", "epsilon"), {}),
+    }
+    if name not in rules:
+        raise ValueError(f"optimizer must be one of {', '.join(rules)}; got {name!r}")
+    cls, allowed, fixed = rules[name]
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) or "no settings"
+        raise ValueError(f"optimizer {name!r} takes {takes}; got {', '.join(unknown)}")
+    return cls(**kwargs, **fixed)

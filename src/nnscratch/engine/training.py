@@ -310,7 +310,7 @@ def train(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            if callbacks and any(cb(hist) for cb in callbacks):
+            if callbacks and any([bool(cb(hist)) for cb in callbacks]):  # call every one
                 hist.stop_reason = "callback"
                 break
             if stall > n_iter_no_change:
