@@ -75,8 +75,8 @@ NOTES = [
     "cross-entropy, L2 as weight decay alpha/m on the weights only, float64 in (a) and (f), "
     "float32 in (d) and (e), `torch.set_num_threads(cores)`.",
     "- nnscratch: `nnscratch.engine.train` as the library runs it (it also records the loss of "
-    "every epoch and keeps a backup of the weights for its divergence guard). Batches over 1024 "
-    "rows are processed in 1024-row chunks shared out to one thread per core, with one BLAS "
+    "every epoch and keeps a backup of the weights for its divergence guard). Batches over 4096 "
+    "rows are processed in 4096-row chunks shared out to one thread per core, with one BLAS "
     "thread each.",
     "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
     "(a W, a^T delta, delta W^T except into the input) per run / median time.",

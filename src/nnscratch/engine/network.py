@@ -42,8 +42,9 @@ from nnscratch.engine.params import Params
 
 Array = np.ndarray
 
-CHUNK_ROWS = 1024  # rows per chunk of a large batch: buffers of a few hundred KiB, cache-sized
-PREDICT_CHUNK_ROWS = 4096  # prediction keeps no gradients: larger chunks, fewer calls
+CHUNK_ROWS = 4096  # rows per chunk of a large batch: ~1 MiB buffers; long enough calls that
+# two threads rarely wait for the GIL (measured best of 1024..16384 at 1e4 and 1e5 rows)
+PREDICT_CHUNK_ROWS = 4096  # rows per chunk of a prediction
 
 
 class Workspace:
