@@ -37,7 +37,7 @@ test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --markdown benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) out
