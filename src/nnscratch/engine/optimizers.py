@@ -40,14 +40,15 @@ class Optimizer:
 
     def scratch(self, params: Arrays) -> list[np.ndarray]:
         """Two reusable buffers per parameter array, ``s[0]`` and ``s[1]`` (not state)."""
-        if params is self._scratch_for and self._scratch is not None:
-            return self._scratch  # the training loop passes the same list every step
-        if self._scratch is None or len(self._scratch) != len(params) or any(
-            s.shape[1:] != p.shape or s.dtype != p.dtype for s, p in zip(self._scratch, params)
+        scratch = getattr(self, "_scratch", None)  # (subclasses may skip __init__)
+        if scratch is not None and params is self._scratch_for:
+            return scratch  # the training loop passes the same list every step
+        if scratch is None or len(scratch) != len(params) or any(
+            s.shape[1:] != p.shape or s.dtype != p.dtype for s, p in zip(scratch, params)
         ):
-            self._scratch = [np.empty((2, *p.shape), p.dtype) for p in params]
-        self._scratch_for = params
-        return self._scratch
+            scratch = [np.empty((2, *p.shape), p.dtype) for p in params]
+        self._scratch, self._scratch_for = scratch, params
+        return scratch
 
 
 class GD(Optimizer):
