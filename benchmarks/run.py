@@ -44,8 +44,8 @@ from nnscratch.experiments.tutorial import (  # noqa: E402
     HIDDEN_SIZES,
     LEARNING_RATE,
     REG_LAMBDA,
-    _pool,
-    _train_flat,
+    _train,
+    _workers,
     train_tutorial_network,
 )
 
@@ -171,13 +171,13 @@ def sweep_section(reps: int, passes: int) -> Section:
         return ""
 
     def ours_parallel() -> str:
-        pool = _pool(len(HIDDEN_SIZES))
-        if pool is None:
-            return ours()
-        with pool:
-            for f in [pool.submit(_train_flat, X, y, h, passes)
-                      for h in sorted(HIDDEN_SIZES, reverse=True)]:
-                f.result()
+        with _workers(len(HIDDEN_SIZES)) as pool:
+            if pool is None:
+                return ours()
+            jobs = [pool.apply_async(_train, (X, y, h, passes))
+                    for h in sorted(HIDDEN_SIZES, reverse=True)]
+            for job in jobs:
+                job.get()
         return "as `nnscratch tutorial` runs it"
 
     rows = interleaved({"nnscratch float64": ours, "naive (seed's code)": naive,

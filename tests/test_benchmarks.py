@@ -1,0 +1,42 @@
+"""The benchmark harness runs (tiny sizes, no timing asserted); baselines agree with ours."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tutorial_and_sweep_sections(bench):
+    a = bench.tutorial_section(reps=1, passes=30, torch_ok=False)
+    rows = {r.name: r for r in a.rows}
+    assert abs(rows["nnscratch float64"].score - rows["naive (seed's code)"].score) < 1e-12
+    b = bench.sweep_section(reps=1, passes=5)
+    assert len(b.rows) == 3 and all(len(r.times) == 1 for r in b.rows)
+    assert "MET" in "\n".join(bench.targets([a]))  # the same final loss as the naive code
+
+
+def test_mlp_section_implementations_agree(bench):
+    X, y = bench.moons(600, 0.2, 0)
+    X_test, y_test = bench.moons(200, 0.2, 1)
+    impls = bench.mlp_impls(X, y, X_test, y_test, (8, 8), 0.05, 3, 64, torch_ok=False,
+                            naive_ok=True)
+    scores = {name: float(fn().split()[-1]) for name, fn in impls.items()}
+    # nnscratch and the naive equations take the same steps (float32 rounding aside)
+    assert scores["nnscratch float64"] == scores["naive float64"]
+    assert abs(scores["nnscratch float32"] - scores["nnscratch float64"]) <= 0.01
+    assert 0.5 < scores["scikit-learn float32"] <= 1.0
+    assert bench.mlp_gflop((2, 64, 64, 2), 1, 1) * 1e9 == 2 * 3 * (128 + 4096 + 128) - 2 * 128
+    assert np.isfinite(bench.matmul_gflops(np.float32, size=64))
