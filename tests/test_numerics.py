@@ -226,3 +226,13 @@ def test_estimator_same_random_state_is_bit_identical(data, params):
     assert w1 == w2 and c1 == c2
     w3, c3 = fit(8)
     assert w3 != w1 and c3 != c1
+
+
+def test_float32_network_predicts_float64_input():
+    from nnscratch.engine import Network, init_params
+
+    net = Network(init_params((2, 4, 3), "glorot", 0, dtype=np.float32), "tanh")
+    X = np.random.RandomState(0).randn(10, 2)
+    P = net.predict_proba(X)
+    assert P.dtype == np.float32
+    assert np.array_equal(P, net.predict_proba(X.astype(np.float32)))

@@ -317,7 +317,11 @@ class Network:
         return (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0], grads
 
     def predict_proba(self, X: Array, chunk: int = PREDICT_CHUNK_ROWS) -> Array:
-        """Class probabilities, in chunks of at most ``chunk`` rows, one share per core."""
+        """Class probabilities, in chunks of at most ``chunk`` rows, one share per core.
+
+        ``X`` is taken in the parameters' dtype (float64 data for a float32 network is cast).
+        """
+        X = np.asarray(X, dtype=self.params.dtype)
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[-1]), self.params.dtype)
         threads = min(THREADS, -(-n // chunk))
