@@ -90,7 +90,10 @@ def test_estimator_survives_ctrl_c(tmp_path, mode):
     result = json.loads(out.splitlines()[-1])
     assert result["interrupted_"] is True and result["finite"]
     assert any("interrupted" in w for w in result["warnings"])
-    assert 30 <= result["n_iter_"] < 10**7 and result["n_iter_"] == result["epochs_seen"]
+    # Ctrl-C lands between any two bytecodes: after an epoch's loss is recorded but before the
+    # callbacks that watch it have run, the estimator counts one epoch more than they saw
+    assert 30 <= result["n_iter_"] < 10**7
+    assert result["epochs_seen"] <= result["n_iter_"] <= result["epochs_seen"] + 1
     assert result["score"] > 0.7  # a usable, trained model
     if mode == "early":  # the best validation epoch so far, not the last one
         assert result["is_best_epoch"] is True
@@ -102,8 +105,8 @@ def test_estimator_survives_ctrl_c(tmp_path, mode):
 
 
 CLI = HOOK.format(module="nnscratch.experiments.exercises") + textwrap.dedent("""
-    from nnscratch.cli import main
-    sys.exit(main(sys.argv[1:]))
+    from nnscratch.cli import entry
+    entry()  # the console script's entry point
 """)
 
 
@@ -122,8 +125,8 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
 
 
 TUTORIAL = HOOK.format(module="nnscratch.experiments.tutorial") + textwrap.dedent("""
-    from nnscratch.cli import main
-    sys.exit(main(sys.argv[1:]))
+    from nnscratch.cli import entry
+    entry()  # the console script's entry point
 """)
 
 

@@ -1,5 +1,3 @@
-import sys
+from nnscratch.cli import entry
 
-from nnscratch.cli import main
-
-sys.exit(main())
+entry()

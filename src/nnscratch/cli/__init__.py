@@ -8,6 +8,7 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck]
 # last finite weights and the command saves them); every other command stops at once
 KEEPS_ON_CTRL_C = {"train"}
 
-__all__ = ["COMMANDS", "CLIError", "build_parser", "main"]
+__all__ = ["COMMANDS", "CLIError", "build_parser", "entry", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,3 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def entry() -> None:
+    """The ``nnscratch`` program: :func:`main`, then exit with its code.
+
+    After Ctrl-C the process ends at once (``os._exit`` once the output is flushed): an interrupt
+    that lands inside an import (matplotlib loads while the tutorial's workers train) can leave
+    half-built objects whose clean-up would print "Exception ignored ..." noise at shutdown.
+    Everything worth keeping was saved by then (``train --save``; worker pools are stopped).
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
