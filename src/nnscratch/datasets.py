@@ -68,7 +68,7 @@ def moons(n_samples: int = 200, noise: float = 0.2,
     """Two interleaving half circles (scikit-learn's ``make_moons``).
 
     With the defaults this is bit for bit the tutorial's data:
-    ``np.random.seed(0); sklearn.datasets.make_moons(200, noise=0.20)``.
+    ``numpy.random.seed(0); sklearn.datasets.make_moons(200, noise=0.20)``.
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 - ``seed``: the tutorial's ``W = randn(fan_in, fan_out) / sqrt(fan_in)``, ``b = 0``; drawn layer by
   layer from the given random state, so ``random_state=0`` gives exactly the tutorial's numbers
-  (``np.random.seed(0)`` and ``RandomState(0)`` are the same stream).
+  (``numpy.random.seed(0)`` and ``RandomState(0)`` are the same stream).
 - ``glorot``: Glorot/Xavier uniform, ``U(-r, r)`` with ``r = sqrt(6 / (fan_in + fan_out))``
   (``sqrt(2 / ...)`` for logistic units), biases drawn from the same range, as scikit-learn's
   MLP draws them: with the same integer ``random_state`` both start from identical weights.

@@ -1,6 +1,6 @@
 """Figures, with matplotlib's object API only: every function takes ``ax=None`` and returns it.
 
-Nothing here calls ``plt.show()``; figures are saved by the caller (``save_figure``).
+Nothing here opens a window (no pyplot show); figures are saved by the caller (``save_figure``).
 ``write_report`` turns saved figures, tables and settings into a static ``index.html``.
 """
 
