@@ -93,11 +93,11 @@ def training_pictures(result: TutorialResult, out_dir: str | Path,
                                    title=f"hidden {hidden}: P(class 1), errors crossed")
     pics["proba"] = Image(save_figure(ax.figure, out / f"probability_{name}.png"),  # type: ignore[arg-type]
                           "Probability shading, 0.5 contour, misclassified points crossed")
-    ax = plot_loss_curve(hist.loss, title=f"hidden {hidden}: training loss and loss on the "
-                         f"held-out sample (seed {TEST_SEED})")
-    epochs = np.maximum(snaps.epochs, 1)  # epoch 0 (the initial weights) drawn at 1, log axis
-    ax.plot(epochs, held_out_losses(snaps, X_test, y_test), "o-", ms=3, lw=1.0,
-            label="held-out cross-entropy")
+    ax = plot_loss_curve(hist.loss, title=f"hidden {hidden}: training vs held-out loss")
+    epochs = np.asarray(snaps.epochs)
+    after = epochs >= 1  # the snapshot of the initial weights has no place on a log axis
+    ax.plot(epochs[after], held_out_losses(snaps, X_test, y_test)[after], "o-", ms=3, lw=1.0,
+            label=f"held-out cross-entropy (moons seed {TEST_SEED})")
     ax.set_xscale("log")
     ax.legend()
     pics["curves"] = Image(save_figure(ax.figure, out / f"train_validation_loss_{name}.png"),  # type: ignore[arg-type]
