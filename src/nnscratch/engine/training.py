@@ -248,44 +248,32 @@ def train(
     errstate.__enter__()
     try:
         for _ in range(epochs):
-            if full_batch:
+            # one full batch (in order), or minibatches reshuffled every epoch
+            order = rng.permutation(n) if shuffle and not full_batch else None
+            total = 0.0
+            for start in range(0, n, m):
+                stop = min(start + m, n)
+                size = stop - start
+                if order is None:
+                    xb, yb = X[start:stop], Y[start:stop]  # views, no copy
+                else:
+                    idx = order[start:stop]
+                    xb = np.take(X, idx, axis=0, out=Xb[:size])
+                    yb = np.take(Y, idx, axis=0, out=Yb[:size])
                 lr = schedule(step)
-                ce = forward_backward(params, acts, X, Y, ws, alpha, grads)
-                epoch_loss = (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
-                if not (math.isfinite(epoch_loss) and epoch_loss <= limit):
-                    bad = epoch_loss
+                ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
+                batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))  # N_b * batch loss
+                if not (math.isfinite(batch) and batch <= limit * size):
+                    bad = batch / size
                     raise FloatingPointError
                 if limit == math.inf:
-                    first, limit = epoch_loss, DIVERGENCE_FACTOR * max(epoch_loss, 1.0)
+                    first = batch / size
+                    limit = DIVERGENCE_FACTOR * max(first, 1.0)
+                total += batch
                 backup[...] = flat
                 optimizer.update(p_list, g_list, lr)
                 step += 1
-            else:
-                order = rng.permutation(n) if shuffle else None
-                total = 0.0
-                for start in range(0, n, m):
-                    stop = min(start + m, n)
-                    size = stop - start
-                    if order is None:
-                        xb, yb = X[start:stop], Y[start:stop]
-                    else:
-                        idx = order[start:stop]
-                        xb = np.take(X, idx, axis=0, out=Xb[:size])
-                        yb = np.take(Y, idx, axis=0, out=Yb[:size])
-                    lr = schedule(step)
-                    ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
-                    batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))
-                    if not (math.isfinite(batch) and batch <= limit * size):
-                        bad = batch / size
-                        raise FloatingPointError
-                    if limit == math.inf:
-                        first = batch / size
-                        limit = DIVERGENCE_FACTOR * max(first, 1.0)
-                    total += batch
-                    backup[...] = flat
-                    optimizer.update(p_list, g_list, lr)
-                    step += 1
-                epoch_loss = total / n
+            epoch_loss = total / n
             hist.n_steps = step
             hist.n_samples_seen += n
             hist.loss.append(epoch_loss)
