@@ -153,7 +153,7 @@ def test_math_md_links_name_real_files_functions_and_tests():
         # [`function`](file.py): the function is defined in that file
         if label.startswith("`") and path.suffix == ".py" and not label.endswith('.py`'):
             assert re.search(rf"(def|class) {re.escape(name)}\b", path.read_text()), label
-    tests = "".join(p.read_text() for p in (docs.parent / "tests").glob("test_*.py"))
+    tests = "".join(p.read_text() for p in (docs.parent / "tests").rglob("test_*.py"))
     named = set(re.findall(r"`(test_\w+)`", text))
     assert len(named) >= 10
     for name in named:

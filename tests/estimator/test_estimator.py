@@ -16,7 +16,7 @@ from nnscratch.datasets import moons
 from nnscratch.engine import DivergenceError, Network, Params, step_decay
 from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import train_tutorial_network
-from tests.test_tutorial import SEED_FINAL_LOSS, SEED_LINES
+from tests.experiments.test_tutorial import SEED_FINAL_LOSS, SEED_LINES
 
 FAST = dict(hidden_layer_sizes=(8,), activation="tanh", solver="gd", learning_rate_init=1.0,
             max_iter=300, tol=None, random_state=0)

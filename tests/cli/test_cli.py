@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.test_tutorial import SEED_LINES
+from tests.experiments.test_tutorial import SEED_LINES
 
 
 def nnscratch(*args, timeout=120):
