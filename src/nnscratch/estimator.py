@@ -46,9 +46,13 @@ from nnscratch.engine.losses import one_hot
 
 @contextmanager
 def _numeric_hint() -> Iterator[None]:
-    """Add the fix to scikit-learn's "could not convert string to float" (text features)."""
+    """Add the fix to scikit-learn's "could not convert string to float" (text features).
+
+    Values too large for the estimator's dtype (1e300 into float32) become infinity silently,
+    which scikit-learn's check then reports as a ValueError, not as a RuntimeWarning."""
     try:
-        yield
+        with np.errstate(over="ignore"):
+            yield
     except ValueError as exc:
         if "could not convert" not in str(exc):
             raise

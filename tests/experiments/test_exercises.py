@@ -49,7 +49,7 @@ def test_runs_and_writes_one_png_per_exercise(exercises_run):
 
 
 def test_report_shows_every_figure_and_the_table(exercises_run, tmp_path):
-    from tests.test_report import CHROMIUM, assert_links_exist, rendered_images
+    from tests.viz.test_report import CHROMIUM, assert_links_exist, rendered_images
 
     proc, out = exercises_run
     index = out / "index.html"
