@@ -10,6 +10,7 @@ where they exist (moons, circles, blobs, gaussian quantiles); spirals and xor ar
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -247,6 +248,35 @@ def _label_array(values: list[str]) -> np.ndarray:
     return np.array(values)
 
 
+def _read_rows(path: Path, delimiter: str) -> list[list[str]]:
+    """The non-blank rows of a UTF-8 (BOM or not) or UTF-16 (with its BOM) CSV file."""
+    raw = path.read_bytes()
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # a byte-order mark: UTF-16
+    try:
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{str(path)!r} is not a UTF-8 text file; save it as UTF-8 CSV") from None
+    if "\x00" in text:
+        raise ValueError(f"{str(path)!r} holds NUL characters: it is not a text file; save it as "
+                         "UTF-8 CSV")
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise ValueError(f"{str(path)!r} is not a readable CSV file: {exc}") from None
+    return rows
+
+
+def csv_header(path: str | os.PathLike[str], delimiter: str = ",") -> list[str]:
+    """The column names of a CSV file as :func:`load_csv` reads them (stripped); [] if the
+    file cannot be read."""
+    try:
+        rows = _read_rows(Path(path), delimiter)
+    except (OSError, ValueError):
+        return []
+    return [c.strip() for c in rows[0]] if rows else []
+
+
 def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
              delimiter: str = ",") -> tuple[np.ndarray, np.ndarray]:
     """Load a user's own data: a CSV file with a header row, numeric features, any labels.
@@ -271,11 +301,7 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CSV file {str(path)!r} not found; check the path")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
-    except UnicodeDecodeError:
-        raise ValueError(f"{str(path)!r} is not a UTF-8 text file; save it as UTF-8 CSV") from None
+    rows = _read_rows(path, delimiter)
     if not rows:
         raise ValueError(f"CSV file {str(path)!r} is empty; it needs a header row and data rows")
     header = [c.strip() for c in rows[0]]
@@ -323,6 +349,7 @@ __all__ = [
     "GENERATORS",
     "blobs",
     "circles",
+    "csv_header",
     "gaussian_quantiles",
     "load_csv",
     "make_dataset",

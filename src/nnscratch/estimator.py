@@ -46,9 +46,14 @@ from nnscratch.engine.losses import one_hot
 
 @contextmanager
 def _numeric_hint() -> Iterator[None]:
-    """Add the fix to scikit-learn's "could not convert string to float" (text features)."""
+    """Add the fix to scikit-learn's "could not convert string to float" (text features).
+
+    Values too large for the estimator's dtype (1e300 into float32) become infinity, and
+    infinities of both signs sum to NaN, silently: scikit-learn's check then reports them as a
+    ValueError, not as RuntimeWarnings."""
     try:
-        yield
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
     except ValueError as exc:
         if "could not convert" not in str(exc):
             raise
@@ -296,7 +301,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; use fit, or "
                              "set early_stopping=False")
-        _check_partial_fit_first_call(self, classes)
+        with _numeric_hint():  # classes=[1, nan]: a ValueError, not a RuntimeWarning
+            _check_partial_fit_first_call(self, classes)
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X: Any, y: Any, incremental: bool) -> MLPClassifier:

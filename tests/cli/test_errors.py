@@ -143,10 +143,14 @@ def test_warnings_are_one_line_each(files):
 
 def test_broken_pipe_is_quiet(files):
     """`nnscratch predict ... | head`: the reader goes away; exit 141 (SIGPIPE), no traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", "predict", "--model",
-                             files / "model.npz", "--csv", files / "good.csv", "--target",
-                             "label"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.close()  # gone before the first write (the command takes a second to start)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command starts: its first write fails
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "nnscratch", "predict", "--model",
+                                 files / "model.npz", "--csv", files / "good.csv", "--target",
+                                 "label"], stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
     err = proc.stderr.read().decode()
     proc.stderr.close()
     assert proc.wait(timeout=60) == 141

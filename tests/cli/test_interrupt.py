@@ -1,13 +1,17 @@
-"""Ctrl-C during training: a real SIGINT sent to a subprocess, mid-epoch.
+"""Ctrl-C: a real SIGINT sent to the process group of a subprocess, as a terminal sends it.
 
-The subprocess wraps the engine's ``train`` with a callback that prints the epoch number, so the
-signal is sent once training is under way (no sleeps, no races): the estimator must come back
-usable with the best-so-far weights and say it was interrupted; ``nnscratch train --save`` must
-save them and exit with 130.
+No sleeps and no races: the subprocess runs the command under a harness that wraps the engine's
+``train`` so that the learning-rate schedule (called once per batch) counts the batches. At batch
+``PAUSE_AT`` the harness prints ``paused in batch N`` and waits there for the signal, so the
+signal always lands in the middle of an epoch, with the command's work unfinished whatever the
+load on the machine. Any batch the program runs after the signal prints ``batch N after the
+pause``: stopping "within one batch" means no such line. The harness also writes the parameters
+before the last two batches (``PAUSE_DUMP``) so that what a command keeps can be compared with
+them.
 """
 
 import json
-import re
+import os
 import signal
 import subprocess
 import sys
@@ -18,33 +22,100 @@ import pytest
 
 import nnscratch
 
-HOOK = textwrap.dedent("""
-    import json, sys
+pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
+
+HARNESS = textwrap.dedent("""
+    import os, sys, time
     import numpy as np
+    from nnscratch.engine.schedules import as_schedule
     import {module} as target
 
+    PAUSE_AT = int(os.environ["PAUSE_AT"])  # the batch to pause in, counted in this process
+    calls = 0
     snapshots = []  # (epoch, validation score, parameters) after every epoch
+
+    class Pausing:
+        '''The run's own schedule, counting its calls (one per batch).'''
+
+        def __init__(self, base, net):
+            self.__dict__.update(base=as_schedule(base), net=net, last=[None, None])
+
+        def __getattr__(self, name):  # observe, on_stall, ...: the schedule's own
+            return getattr(self.base, name)
+
+        def __call__(self, step):
+            global calls
+            calls += 1
+            self.last = [self.last[1], self.net.params.flat.copy()]
+            if calls > PAUSE_AT:
+                print(f"batch {{calls}} after the pause", flush=True)
+            elif calls == PAUSE_AT:
+                dump = os.environ["PAUSE_DUMP"]  # whole, even if workers pause together
+                np.save(f"{{dump}}.{{os.getpid()}}.npy", np.stack(self.last))
+                os.replace(f"{{dump}}.{{os.getpid()}}.npy", dump)
+                print(f"paused in batch {{calls}}", flush=True)
+                while True:  # until the SIGINT handler raises; polled, so that a signal that
+                    time.sleep(0.01)  # lands just before the wait is not missed
+            return self.base(step)
+
     original = target.train
 
     def train(net, *args, **kwargs):
-        def report(history):
+        def report(history, *rest):
             snapshots.append((history.n_epochs, (history.val_score or [None])[-1],
                               net.params.flat.copy()))
-            print(f"epoch {{history.n_epochs}}", flush=True)
         kwargs["callbacks"] = [*kwargs.get("callbacks", ()), report]
+        kwargs["learning_rate"] = Pausing(kwargs.get("learning_rate", 0.01), net)
         return original(net, *args, **kwargs)
 
     target.train = train
 """)
 
-ESTIMATOR = HOOK.format(module="nnscratch.estimator") + textwrap.dedent("""
+
+def interrupt_at_pause(tmp_path, script, args, pause_at):
+    """Run ``python -c script *args``; SIGINT its process group once it pauses.
+
+    Returns (exit code, stdout, stderr, parameters before the last two batches)."""
+    dump = tmp_path.parent / f"{tmp_path.name}-pause.npy"  # not among the command's outputs
+    env = dict(os.environ, PAUSE_AT=str(pause_at), PAUSE_DUMP=str(dump))
+    proc = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group: Ctrl-C reaches only it
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("paused in batch"):
+                os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: every process of it
+                break
+        else:
+            pytest.fail(f"never paused: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
+        out, err = proc.communicate(timeout=100)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, "".join(lines) + out, err, np.load(dump)
+
+
+def command(module):
+    return HARNESS.format(module=module) + "from nnscratch.cli import entry\nentry()\n"
+
+
+def assert_stopped_at_once(code, out, err):
+    assert code == 130, err
+    assert "after the pause" not in out  # not one batch more
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+ESTIMATOR = HARNESS.format(module="nnscratch.estimator") + textwrap.dedent("""
     import warnings
     from nnscratch import MLPClassifier
     from nnscratch.datasets import moons
 
     X, y = moons(300, noise=0.3, random_state=0)
     clf = MLPClassifier((12,), activation="tanh", solver="sgd", learning_rate_init=0.05,
-                        max_iter=10**7, tol=None, random_state=0,
+                        batch_size=20, max_iter=10**7, tol=None, random_state=0,
                         early_stopping=sys.argv[2] == "early")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -56,88 +127,137 @@ ESTIMATOR = HOOK.format(module="nnscratch.estimator") + textwrap.dedent("""
         "interrupted_": clf.interrupted_, "n_iter_": clf.n_iter_, "epochs_seen": len(snapshots),
         "warnings": [str(w.message) for w in caught], "score": clf.score(X, y),
         "finite": bool(np.isfinite(flat).all()),
-        "loss_here": clf.network().loss(X, np.eye(2)[y], clf.alpha),
-        "last_loss": clf.loss_curve_[-1],
         "is_best_epoch": None if best is None else bool(np.array_equal(flat, best)),
+        "flat": flat.tolist(),
     }))
     clf.save(sys.argv[1])
-""")
+""").replace("import warnings", "import json, warnings", 1)
 
-
-def _interrupt_after(cmd, epoch):
-    """Run ``cmd``, send SIGINT when it prints ``epoch <epoch>``; return (code, stdout, stderr)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.strip() == f"epoch {epoch}":
-                proc.send_signal(signal.SIGINT)
-                break
-        else:
-            pytest.fail(f"no 'epoch {epoch}' line: {proc.wait()} {proc.stderr.read()}")
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    return proc.returncode, "".join(lines) + out, err
+BATCHES = 15  # per epoch: 300 samples in batches of 20 (270 with early stopping's 10 % held out)
 
 
 @pytest.mark.parametrize("mode", ["plain", "early"])
 def test_estimator_survives_ctrl_c(tmp_path, mode):
     path = tmp_path / "m.npz"
-    code, out, err = _interrupt_after([sys.executable, "-c", ESTIMATOR, str(path), mode], 30)
+    pause_at = 30 * BATCHES + 5  # in the middle of epoch 31
+    code, out, err, last = interrupt_at_pause(tmp_path, ESTIMATOR, [path, mode], pause_at)
     assert code == 0, err
+    assert "after the pause" not in out
     result = json.loads(out.splitlines()[-1])
     assert result["interrupted_"] is True and result["finite"]
     assert any("interrupted" in w for w in result["warnings"])
-    # Ctrl-C lands between any two bytecodes: after an epoch's loss is recorded but before the
-    # callbacks that watch it have run, the estimator counts one epoch more than they saw
-    assert 30 <= result["n_iter_"] < 10**7
-    assert result["epochs_seen"] <= result["n_iter_"] <= result["epochs_seen"] + 1
+    per_epoch = BATCHES if mode == "plain" else 14  # ceil(270 / 20)
+    finished = (pause_at - 1) // per_epoch  # epochs completed before the paused batch
+    assert result["n_iter_"] == result["epochs_seen"] == finished
     assert result["score"] > 0.7  # a usable, trained model
+    flat = np.array(result["flat"])
     if mode == "early":  # the best validation epoch so far, not the last one
         assert result["is_best_epoch"] is True
-    else:  # the weights of the last finite step, in the epoch the signal cut short: trained
-        # weights whose loss is close to the last epoch's (not, say, the initial ones)
-        assert result["loss_here"] == pytest.approx(result["last_loss"], rel=0.1)
+    else:  # the weights of a finished step: the one before the paused batch, or the one before
+        assert any(np.array_equal(flat, w) for w in last)
     back = nnscratch.load(path)
-    assert back.interrupted_ is True and len(back.loss_curve_) == result["n_iter_"]
-
-
-CLI = HOOK.format(module="nnscratch.experiments.exercises") + textwrap.dedent("""
-    from nnscratch.cli import entry
-    entry()  # the console script's entry point
-""")
+    assert back.interrupted_ is True and len(back.loss_curve_) == finished
+    np.testing.assert_array_equal(
+        np.concatenate([c.ravel() for c in back.coefs_] + list(back.intercepts_)), flat)
 
 
 def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
     model = tmp_path / "m.npz"
-    code, out, err = _interrupt_after(
-        [sys.executable, "-c", CLI, "train", "--dataset", "moons", "--epochs", "10000000",
-         "--out", str(tmp_path / "out"), "--save", str(model)], 20)
-    assert code == 130, err
-    assert "error: interrupted (Ctrl-C) after" in err and f"saved to {model}" in err
-    assert "Traceback" not in err
+    # moons: 300 samples, 225 for training in batches of 32: 8 batches an epoch
+    pause_at = 20 * 8 + 3
+    code, out, err, last = interrupt_at_pause(
+        tmp_path, command("nnscratch.experiments.exercises"),
+        ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out",
+         "--save", model], pause_at)
+    assert_stopped_at_once(code, out, err)
+    assert "error: interrupted (Ctrl-C) after 20 epochs" in err and f"saved to {model}" in err
     assert f"saved the model to {model}" in out and "(interrupted)" in out
     clf = nnscratch.load(model)
-    assert clf.interrupted_ is True and 20 <= clf.n_iter_ < 10_000_000
-    assert all(np.isfinite(c).all() for c in clf.coefs_)
+    assert clf.interrupted_ is True and clf.n_iter_ == 20 == len(clf.loss_curve_)
+    flat = np.concatenate([c.ravel() for c in clf.coefs_] + list(clf.intercepts_))
+    assert any(np.array_equal(flat, w) for w in last)  # the weights of a finished step
 
 
-TUTORIAL = HOOK.format(module="nnscratch.experiments.tutorial") + textwrap.dedent("""
+def test_cli_train_without_save_exits_130(tmp_path):
+    code, out, err, _ = interrupt_at_pause(
+        tmp_path, command("nnscratch.experiments.exercises"),
+        ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out"], 5)
+    assert_stopped_at_once(code, out, err)
+    assert err.strip() == ("error: interrupted (Ctrl-C) after 0 epochs; the model keeps the "
+                           "weights of the last finite step")
+
+
+def test_tutorial_stops_at_once(tmp_path):
+    """The tutorial runs many trainings (in worker processes): Ctrl-C ends the command, not
+    just the current training, and draws nothing more."""
+    code, out, err, _ = interrupt_at_pause(
+        tmp_path, command("nnscratch.experiments.tutorial"), ["tutorial", "--out", tmp_path],
+        100)
+    assert_stopped_at_once(code, out, err)
+    assert err.strip() == "error: interrupted (Ctrl-C)"
+    assert "Final loss" not in out and "Figures are in" not in out
+    assert not (tmp_path / "loss_curve_hidden_3.png").exists()  # drawn after the training
+
+
+def test_exercises_stop_at_once(tmp_path):
+    code, out, err, _ = interrupt_at_pause(
+        tmp_path, command("nnscratch.experiments.exercises"), ["exercises", "--out", tmp_path],
+        100)
+    assert_stopped_at_once(code, out, err)
+    assert err.strip() == "error: interrupted (Ctrl-C)"
+    assert not list(tmp_path.glob("*.png")) and not (tmp_path / "index.html").exists()
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_sweep_stops_at_once(tmp_path, n_jobs):
+    """In process, and with joblib's worker processes (which get the signal too)."""
+    args = ["sweep", "--hidden", "3,5", "--alpha", "0.01", "--cv", "2", "--max-iter", "10000000",
+            "--n-jobs", n_jobs, "--out", tmp_path]
+    if n_jobs == "1":
+        code, out, err, _ = interrupt_at_pause(tmp_path, command("nnscratch.estimator"), args,
+                                               100)
+    else:  # the workers are fresh interpreters without the harness: wait for the fits to run
+        code, out, err = interrupt_when_workers_train(tmp_path, args)
+    assert_stopped_at_once(code, out, err)
+    assert err.strip() == "error: interrupted (Ctrl-C)"
+    assert not (tmp_path / "sweep_results.csv").exists()
+    assert not (tmp_path / "sweep_heatmap.png").exists()
+
+
+WORKER_PROBE = textwrap.dedent("""
+    import joblib
     from nnscratch.cli import entry
-    entry()  # the console script's entry point
+
+    # the pool's workers train with max_iter 1e7: once one is running a fit, report it
+    original = joblib.Parallel.__call__
+
+    def call(self, iterable):
+        tasks = list(iterable)
+        print(f"dispatching {len(tasks)} fits", flush=True)
+        return original(self, tasks)
+
+    joblib.Parallel.__call__ = call
+    entry()
 """)
 
 
-def test_commands_with_nothing_to_keep_stop_at_once(tmp_path):
-    """The tutorial runs many trainings: Ctrl-C ends the command, not just the current one."""
-    code, out, err = _interrupt_after(
-        [sys.executable, "-c", TUTORIAL, "tutorial", "--out", str(tmp_path)], 100)
-    assert code == 130, err
-    assert err.strip() == "error: interrupted (Ctrl-C)"
-    # its trainings run in worker processes that may print a few more epochs before they are
-    # stopped; none gets anywhere near the end of its 20000 passes
-    epochs = [int(e) for e in re.findall(r"epoch (\d+)", out)]  # workers' lines may interleave
-    assert max(epochs) < 2000 and "Figures are in" not in out
-    assert not (tmp_path / "loss_curve_hidden_3.png").exists()  # drawn after the training
+def interrupt_when_workers_train(tmp_path, args):
+    """SIGINT the group once the search hands its fits (which cannot end: max_iter 1e7) out."""
+    proc = subprocess.Popen([sys.executable, "-c", WORKER_PROBE, *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("dispatching"):
+                os.killpg(proc.pid, signal.SIGINT)
+                break
+        else:
+            pytest.fail(f"no fits: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
+        out, err = proc.communicate(timeout=100)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, "".join(lines) + out, err

@@ -67,8 +67,9 @@ def feature_names(args: argparse.Namespace) -> list[str] | None:
     """The CSV's feature column names (header without the target), or None for built-in data."""
     if args.csv is None:
         return None
-    with open(args.csv, encoding="utf-8-sig") as fh:
-        header = [c.strip() for c in fh.readline().split(",")]
+    from nnscratch.datasets import csv_header
+
+    header = csv_header(args.csv)
     target = args.target
     if target is None:
         col = len(header) - 1

@@ -119,11 +119,9 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
 
 
 def _header(path: str) -> list[str]:
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return [c.strip() for c in fh.readline().split(",")]
-    except OSError:
-        return []  # load_csv reports the missing file
+    from nnscratch.datasets import csv_header
+
+    return csv_header(path)  # [] when unreadable: load_csv reports why
 
 
 @dataclass
@@ -207,8 +205,27 @@ def _split(X: np.ndarray, y: np.ndarray, fraction: float,
     return parts[0], parts[1], parts[2], parts[3]
 
 
+class Standardizer:
+    """StandardScaler's ``(x - mean_) / scale_`` per column, fitted on ``x / 2^k`` (``k`` per
+    column, so that ``|x / 2^k| <= 1``): the same numbers bit for bit (scaling by a power of two
+    is exact), without squaring values like 1e300 into an overflow. A constant column gets
+    ``scale_ = 1``, as in StandardScaler.
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        from sklearn.preprocessing import StandardScaler
+
+        unit = np.ldexp(1.0, np.frexp(np.max(np.abs(X), axis=0))[1])
+        inner = StandardScaler().fit(X / unit)
+        self.mean_ = inner.mean_ * unit
+        self.scale_ = np.where(inner.var_ == 0, 1.0, inner.scale_ * unit)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) / self.scale_
+
+
 def run(args: argparse.Namespace) -> int:
-    from sklearn.preprocessing import LabelEncoder, StandardScaler
+    from sklearn.preprocessing import LabelEncoder
 
     from nnscratch.engine import DivergenceError
 
@@ -231,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
     if args.validation_fraction:
         X_tr, X_val, y_tr, y_val = _split(X_tr, y_tr, args.validation_fraction, args.seed)
     scale = args.scale == "standard" or (args.scale == "auto" and args.csv is not None)
-    scaler = StandardScaler().fit(X_tr) if scale else None
+    scaler = Standardizer(X_tr) if scale else None
 
     def prep(A: np.ndarray) -> np.ndarray:
         return scaler.transform(A) if scaler is not None else A

@@ -52,7 +52,7 @@ def softmax(z: Array, rowsum: Array | None = None, ones: Array | None = None) ->
     if n and not np.vdot(z, z) <= safe**2 and (z.max() > safe or z.min() < -safe):
         row_max = z.max(axis=1, keepdims=True)
         z -= row_max  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
-        shift = float(row_max.sum())
+        shift = float(row_max.sum(dtype=np.float64))  # float32 maxima can overflow a float32 sum
     np.exp(z, out=z)  # e^{z_ik}
     np.dot(z, ones, out=rowsum)  # s_i = sum_k e^{z_ik}
     z /= rowsum  # softmax(z)_ik = e^{z_ik} / s_i

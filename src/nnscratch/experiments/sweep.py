@@ -9,6 +9,7 @@ is deterministic, so a local run and a cluster run give the same table.
 from __future__ import annotations
 
 import csv
+import gc
 import inspect
 import math
 import os
@@ -132,10 +133,26 @@ def run_sweep(X: np.ndarray, y: np.ndarray, hidden: Sequence[int] = HIDDEN,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if scheduler is None:
-            search.fit(X, y)
+            try:
+                search.fit(X, y)
+            except BaseException:  # Ctrl-C (or an error): no worker process outlives the call
+                _stop_local_workers()
+                raise
         else:
             _fit_on_cluster(search, X, y, scheduler, n_jobs)
     return SweepResult(search, hidden, alphas)
+
+
+def _stop_local_workers() -> None:
+    """Kill joblib's worker processes, free their semaphores and delete their temporary folder
+    now: left to the exit, loky's resource tracker reports them as leaked after the command."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:  # joblib's MemmappingExecutor: terminate also cleans the folder
+        getattr(executor, "terminate", executor.shutdown)(kill_workers=True)
+        reusable_executor._executor = None
+        gc.collect()  # its queues' semaphores are unlinked when they are collected
 
 
 def _fit_on_cluster(search: GridSearchCV, X: np.ndarray, y: np.ndarray, scheduler: str,
