@@ -54,7 +54,7 @@ def test_reduce_on_plateau():
     sched = ReduceOnPlateau(1.0, factor=0.5, patience=2, tol=0.1, min_lr=0.2)
     trace = []
     for loss in [5.0, 4.0, 3.95, 3.99, 3.0, 3.0, 2.95, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]:
-        sched.observe(loss)
+        assert sched.end_epoch(loss, False) is False  # never overrides the stopping rule
         trace.append(sched(12345))  # the rate does not depend on the step
     # 3.95 and 3.99 are not 0.1 below the best (4.0): two bad epochs -> halve.
     # 3.0 improves; 3.0, 2.95 do not -> halve; 2.0 improves; then bad pairs halve to min_lr

@@ -4,10 +4,11 @@ Nothing here imports scikit-learn or matplotlib. Data flows one way:
 activations/losses/initializers -> network -> optimizers/schedules -> training -> gradcheck.
 """
 
+from nnscratch.engine._batching import Workspace
 from nnscratch.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnscratch.engine.gradcheck import gradcheck
 from nnscratch.engine.initializers import INITIALIZERS, init_params
-from nnscratch.engine.network import Network, Params, Workspace
+from nnscratch.engine.network import Network, Params
 from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer, get_optimizer
 from nnscratch.engine.schedules import (
     ReduceOnPlateau,
