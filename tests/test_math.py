@@ -118,15 +118,27 @@ def test_math_md_links_name_real_files_functions_and_tests():
 
     docs = Path(__file__).resolve().parents[1] / "docs"
     text = (docs / "math.md").read_text(encoding="utf-8")
-    links = re.findall(r"\[([^\]]+)\]\(([^)#]+)\)", text)
+    links = re.findall(r"\[([^\]]+)\]\(([^)#\s]+)(?:#([^)]*))?\)", text)
     assert len(links) > 30
-    for label, target in links:
+    anchored = 0
+    for label, target, anchor in links:
         path = (docs / target).resolve()
         assert path.exists(), target
-        name = label.strip("`").split(".")[-1]
-        # [`function`](file.py): the function is defined in that file
+        # [`function`](file.py#L42): the function (or Class.method) is defined on that line
         if label.startswith("`") and path.suffix == ".py" and not label.endswith('.py`'):
-            assert re.search(rf"(def|class) {re.escape(name)}\b", path.read_text()), label
+            name = label.strip("`")
+            assert re.fullmatch(r"L\d+", anchor), f"{label} -> {target}: needs a #L<line> anchor"
+            lines = path.read_text(encoding="utf-8").splitlines()
+            n = int(anchor[1:])
+            *owner, func = name.split(".")
+            assert re.match(rf"\s*(def|class) {re.escape(func)}\b", lines[n - 1]), (
+                f"{label}: line {n} of {target} is {lines[n - 1]!r}")
+            if owner:  # a method: the nearest class above it is its class
+                cls = next(line for line in reversed(lines[: n - 1]) if line.startswith("class "))
+                assert cls.startswith(f"class {owner[0]}"), f"{label}: defined in {cls!r}"
+            anchored += 1
+    assert anchored >= 20
+    assert "reference.py#L" in text.split("## 1.")[1].split("## 2.")[0]  # cited first
     tests = "".join(p.read_text() for p in (docs.parent / "tests").rglob("test_*.py"))
     named = set(re.findall(r"`(test_\w+)`", text))
     assert len(named) >= 10
