@@ -61,3 +61,12 @@ def test_set_threads_checks_its_value():
     with using_threads(5):
         assert threads() == 5
     assert threads() == before
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_summing_in_small_blocks_gives_the_same_bits(monkeypatch, n_threads):
+    # partials summed after every chunk per thread (a tiny memory budget) or all at once
+    expected = _fit(np.float64, None, n_threads)
+    monkeypatch.setattr(_batching, "PARTS_BYTES", 1)
+    for a, b in zip(_fit(np.float64, None, n_threads), expected):
+        assert np.array_equal(a, b)

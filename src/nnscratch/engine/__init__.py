@@ -1,7 +1,10 @@
 """The tutorial's math in NumPy alone: what a learner reads.
 
-Nothing here imports scikit-learn or matplotlib. Data flows one way:
-activations/losses/initializers -> network -> optimizers/schedules -> training -> gradcheck.
+Nothing here imports scikit-learn or matplotlib. ``reference`` is the math in its plainest form
+(the oracle every faster path is tested against; it imports only a constant from losses). The
+engine is the same math arranged for speed; data flows one way:
+activations/losses/initializers/params -> parallel -> _batching (buffers, fixed chunks, threads;
+no math) -> network (forward/backward on buffers) -> optimizers/schedules -> training -> gradcheck.
 """
 
 from nnscratch.engine._batching import Workspace
