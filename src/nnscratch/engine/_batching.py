@@ -122,20 +122,21 @@ def sum_chunks(fn: ChunkFn, X: Array, Y: Array, ws: Workspace, grads: Params) ->
     per_block = min(len(starts), max(len(workers), PARTS_BYTES // grads.flat.nbytes))
     parts = ws.parts(per_block)
     total = 0.0
+
+    def run(w: Workspace, block: list[int], into: list[Params], losses: list[float],
+            run_of: range) -> None:
+        for i in run_of:  # this thread's chunks of the block
+            x, y = X[block[i] : block[i] + ws.n_rows], Y[block[i] : block[i] + ws.n_rows]
+            losses[i] = fn(x, y, w.rows(x.shape[0]), into[i])
+
     for b in range(0, len(starts), per_block):
         block = starts[b : b + per_block]
         into = [grads if b == 0 and i == 0 else parts[i] for i in range(len(block))]
         losses = [0.0] * len(block)
-
-        def run(w: Workspace, run_of: range) -> None:
-            for i in run_of:  # this thread's chunks of the block
-                x, y = X[block[i] : block[i] + ws.n_rows], Y[block[i] : block[i] + ws.n_rows]
-                losses[i] = fn(x, y, w.rows(x.shape[0]), into[i])
-
         per = -(-len(block) // len(workers))  # chunks per thread
         runs = [range(i, min(i + per, len(block))) for i in range(0, len(block), per)]
-        futures = [submit(run, w, r) for w, r in zip(workers[1:], runs[1:])]
-        run(ws, runs[0])
+        futures = [submit(run, w, block, into, losses, r) for w, r in zip(workers[1:], runs[1:])]
+        run(ws, block, into, losses, runs[0])
         for future in futures:
             future.result()
         for i, loss in enumerate(losses):  # in chunk order
