@@ -5,6 +5,10 @@ order whatever the number of threads (see ``nnscratch.engine._batching``), so fi
 and 8 threads must give the same bits, not merely close ones.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -70,3 +74,43 @@ def test_summing_in_small_blocks_gives_the_same_bits(monkeypatch, n_threads):
     monkeypatch.setattr(_batching, "PARTS_BYTES", 1)
     for a, b in zip(_fit(np.float64, None, n_threads), expected):
         assert np.array_equal(a, b)
+
+
+def test_blas_threads_on_products_large_enough_to_use_them():
+    # one thread of our own and products of 4096 x 128 x 128 = BLAS_MIN_WORK multiply-adds: training
+    # leaves BLAS its threads here, so 1 and 2 BLAS threads really compute these products
+    rng = np.random.RandomState(0)
+    X, X_new = rng.randn(_batching.CHUNK_ROWS, 3), rng.randn(3 * _batching.CHUNK_ROWS, 3)
+    Y = one_hot((X[:, 0] > 0).astype(int), 2)
+
+    def fit(blas):
+        net = Network(init_params((3, 128, 128, 2), "glorot", 0), "tanh")
+        with using_threads(1), threadpool_limits(limits=blas, user_api="blas"):
+            train(net, X, Y, learning_rate=0.1, epochs=3, tol=None)
+            return net.params.flat, net.predict_proba(X_new)
+
+    for a, b in zip(fit(1), fit(2)):
+        assert np.array_equal(a, b)
+
+
+FIT_AND_HASH = """
+import hashlib, numpy as np
+from nnscratch.engine import Adam, Network, init_params, train
+from nnscratch.engine.losses import one_hot
+rng = np.random.RandomState(0)
+X = rng.randn(9000, 3)
+net = Network(init_params((3, 8, 3), "glorot", 0), ("relu",))
+train(net, X, one_hot(rng.randint(3, size=9000), 3), optimizer=Adam(), epochs=3, batch_size=5000,
+      random_state=1, tol=None)
+print(hashlib.sha256(net.params.flat.tobytes()).hexdigest())
+"""
+
+
+def test_python_hash_seed_does_not_change_results():
+    def run(seed):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        return subprocess.run([sys.executable, "-c", FIT_AND_HASH], env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    digests = {run(seed) for seed in ("0", "12345")}
+    assert len(digests) == 1 and len(digests.pop()) == 64
