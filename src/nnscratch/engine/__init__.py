@@ -14,6 +14,7 @@ from nnscratch.engine.initializers import INITIALIZERS, init_params
 from nnscratch.engine.network import Network, Params
 from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer, get_optimizer
 from nnscratch.engine.schedules import (
+    EpochAware,
     ReduceOnPlateau,
     constant,
     exponential_decay,
@@ -29,6 +30,7 @@ __all__ = [
     "Activation",
     "Adam",
     "DivergenceError",
+    "EpochAware",
     "History",
     "Momentum",
     "Network",
