@@ -1,8 +1,14 @@
 """What people would pick instead of nnscratch, configured to do the same work.
 
-- ``naive_*``: the seed tutorial's code, in its own style (fresh arrays every pass, fancy indexing
-  for ``probs - y``, ``np.sum`` for the bias gradients), generalised to several hidden layers and
-  minibatches where a workload needs it. Same equations, same initial weights, float64.
+- ``naive_tutorial``, ``naive_predict``: the seed tutorial's own code (the speed peer), kept here as
+  the one copy of it in the project, because the seed text (/work/shared/seed, ``../shared/seed``
+  beside a clone) is a web page whose code lost its line breaks and indentation: it cannot be run
+  as it stands. The statements are the seed's, verbatim, with two substitutions (``Config.x``
+  becomes a parameter or local ``x``; ``np.random`` becomes a seeded ``RandomState`` instead of the
+  global state); tests/test_benchmarks.py checks every line against the seed text when present.
+- ``naive_loss``, ``naive_mlp``, ``mlp_predict``: the reference core
+  (:mod:`nnscratch.engine.reference`), plain NumPy with fresh arrays every pass, for several hidden
+  layers and minibatches. Same equations, same initial weights, float64.
 - ``sklearn_*``: ``MLPClassifier`` with plain SGD (no momentum, constant rate, no shuffling, no
   early stopping, tol=0 and ``n_iter_no_change=max_iter`` so it always runs every epoch). Its
   learning rate and alpha are on the mean loss, as nnscratch's. Two differences it does not let
@@ -21,20 +27,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nnscratch.engine import reference
+
 Arrays = list[np.ndarray]
 
 
-# --- the seed's code ------------------------------------------------------------------------
+# --- the seed's code (see the module docstring) ---------------------------------------------
 def naive_tutorial(X: np.ndarray, y: np.ndarray, nn_hdim: int, num_passes: int = 20000,
                    epsilon: float = 0.01, reg_lambda: float = 0.01) -> Arrays:
     """The seed's ``build_model``: summed gradient, step epsilon, L2 reg_lambda (float64)."""
+    nn_input_dim, nn_output_dim = X.shape[1], 2
     num_examples = len(X)
     rs = np.random.RandomState(0)  # the seed's np.random.seed(0), without the global state
-    W1 = rs.randn(X.shape[1], nn_hdim) / np.sqrt(X.shape[1])
+    W1 = rs.randn(nn_input_dim, nn_hdim) / np.sqrt(nn_input_dim)
     b1 = np.zeros((1, nn_hdim))
-    W2 = rs.randn(nn_hdim, 2) / np.sqrt(nn_hdim)
-    b2 = np.zeros((1, 2))
-    for _ in range(num_passes):
+    W2 = rs.randn(nn_hdim, nn_output_dim) / np.sqrt(nn_hdim)
+    b2 = np.zeros((1, nn_output_dim))
+    for i in range(0, num_passes):  # noqa: B007 (the seed's loop, verbatim)
         z1 = X.dot(W1) + b1
         a1 = np.tanh(z1)
         z2 = a1.dot(W2) + b2
@@ -57,14 +66,10 @@ def naive_tutorial(X: np.ndarray, y: np.ndarray, nn_hdim: int, num_passes: int =
 
 
 def naive_loss(model: Arrays, X: np.ndarray, y: np.ndarray, reg_lambda: float = 0.01) -> float:
-    """The seed's ``calculate_loss`` (mean cross-entropy plus reg_lambda/2 ||W||^2 / N)."""
+    """The tutorial's ``calculate_loss`` (mean cross-entropy plus reg_lambda/2 ||W||^2 / N), from
+    the reference core (the seed text does not include that function)."""
     W1, b1, W2, b2 = model
-    a1 = np.tanh(X.dot(W1) + b1)
-    exp_scores = np.exp(a1.dot(W2) + b2)
-    probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
-    data_loss = np.sum(-np.log(probs[range(len(X)), y]))
-    data_loss += reg_lambda / 2 * (np.sum(np.square(W1)) + np.sum(np.square(W2)))
-    return float(data_loss / len(X))
+    return reference.loss([W1, W2], [b1, b2], X, y, ["tanh"], reg_lambda)
 
 
 def naive_predict(model: Arrays, x: np.ndarray) -> np.ndarray:
@@ -78,40 +83,26 @@ def naive_predict(model: Arrays, x: np.ndarray) -> np.ndarray:
     return np.argmax(probs, axis=1)
 
 
+# --- the reference core ---------------------------------------------------------------------
 def naive_mlp(X: np.ndarray, y: np.ndarray, coefs: Arrays, intercepts: Arrays, lr: float,
               alpha: float, epochs: int, batch_size: int) -> tuple[Arrays, Arrays]:
-    """The seed's equations for relu hidden layers, minibatches in order, mean-loss steps."""
+    """The reference core for relu hidden layers, minibatches in order, mean-loss steps."""
     Ws = [W.astype(np.float64) for W in coefs]
     bs = [b.astype(np.float64) for b in intercepts]
-    n = len(X)
+    acts = ["relu"] * (len(Ws) - 1)
     for _ in range(epochs):
-        for start in range(0, n, batch_size):
+        for start in range(0, len(X), batch_size):
             xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-            m = len(xb)
-            acts = [xb]
-            for W, b in zip(Ws[:-1], bs[:-1]):
-                acts.append(np.maximum(acts[-1].dot(W) + b, 0))
-            exp_scores = np.exp(acts[-1].dot(Ws[-1]) + bs[-1])
-            probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
-            delta = probs
-            delta[range(m), yb] -= 1
-            for l in range(len(Ws) - 1, -1, -1):
-                dW = acts[l].T.dot(delta) + alpha * Ws[l]
-                db = np.sum(delta, axis=0)
-                if l > 0:
-                    delta = delta.dot(Ws[l].T) * (acts[l] > 0)
-                Ws[l] += -lr / m * dW
-                bs[l] += -lr / m * db
+            dWs, dbs = reference.backprop(Ws, bs, xb, yb, acts, alpha)
+            Ws, bs = reference.gd_step(Ws, bs, dWs, dbs, lr)
     return Ws, bs
 
 
 def mlp_predict(coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray],
                 X: np.ndarray) -> np.ndarray:
-    """Labels from relu hidden layers and a softmax output (argmax of the logits)."""
-    a = X
-    for W, b in zip(coefs[:-1], intercepts[:-1]):
-        a = np.maximum(a.dot(W) + b, 0)
-    return np.argmax(a.dot(coefs[-1]) + intercepts[-1], axis=1)
+    """Labels from relu hidden layers and a softmax output."""
+    probs = reference.forward(coefs, intercepts, X, ["relu"] * (len(coefs) - 1))[-1]
+    return np.argmax(probs, axis=1)
 
 
 # --- scikit-learn ---------------------------------------------------------------------------

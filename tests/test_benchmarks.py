@@ -1,6 +1,8 @@
 """The benchmark harness runs (tiny sizes, no timing asserted); baselines agree with ours."""
 
 import importlib.util
+import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -40,3 +42,31 @@ def test_mlp_section_implementations_agree(bench):
     assert 0.5 < scores["scikit-learn float32"] <= 1.0
     assert bench.mlp_gflop((2, 64, 64, 2), 1, 1) * 1e9 == 2 * 3 * (128 + 4096 + 128) - 2 * 128
     assert np.isfinite(bench.matmul_gflops(np.float32, size=64))
+
+
+SEED_DIRS = [ROOT.parent / "shared" / "seed", ROOT.parent.parent / "shared" / "seed"]
+
+
+def test_the_seeds_code_in_baselines_is_the_seeds_verbatim():
+    """baselines.py keeps the one runnable copy of the seed's code (the seed text lost its line
+    breaks and indentation); every statement of it must be in the seed text, with only the two
+    substitutions its docstring names."""
+    seed_dir = next((d for d in SEED_DIRS if d.is_dir()), None)
+    if seed_dir is None:
+        pytest.skip("the seed text is not here (expected ../shared/seed beside the clone)")
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(seed_dir.glob("*.txt")))
+    code = " ".join(re.sub(r"#[^\n]*", " ", text).replace("Config.", "").split())
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import baselines
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    checked = 0
+    for fn in (baselines.naive_tutorial, baselines.naive_predict):
+        body = inspect.getsource(fn).split('"""')[2]  # the statements after the docstring
+        for line in body.splitlines():
+            stmt = " ".join(line.split("#")[0].split()).replace("rs.randn", "np.random.randn")
+            if stmt and not stmt.startswith(("rs = ", "nn_input_dim, nn_output_dim =", "return [")):
+                assert stmt in code, f"not in the seed text: {stmt}"
+                checked += 1
+    assert checked >= 30

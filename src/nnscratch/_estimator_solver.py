@@ -1,13 +1,14 @@
 """How :class:`nnscratch.MLPClassifier`'s solver parameters map onto the engine.
 
 Bookkeeping only, no math: which optimizer, which learning-rate schedule, which batch size. The
-schedules reproduce scikit-learn's ``SGDOptimizer`` rules on the engine's hooks:
+schedules reproduce scikit-learn's ``SGDOptimizer`` rules through the engine's one protocol for
+reacting to the end of an epoch (:class:`nnscratch.engine.schedules.EpochAware`):
 
 - 'constant':   lr = learning_rate_init
 - 'invscaling': lr = learning_rate_init / (t + 1)^power_t, t = samples seen, updated at the end
-  of each epoch (the engine calls ``observe`` once per epoch)
+  of each epoch
 - 'adaptive':   lr = learning_rate_init until the stopping rule fires; then, instead of stopping,
-  lr <- lr / 5 (the engine's ``on_stall`` hook), and training stops once lr <= 1e-6
+  lr <- lr / 5, and training stops once lr <= 1e-6
 """
 
 from __future__ import annotations
@@ -47,15 +48,13 @@ class SklearnRate:
     def __call__(self, step: int) -> float:
         return self.lr
 
-    def observe(self, loss: float) -> None:
-        """End of an epoch: count its samples; invscaling lowers the rate."""
+    def end_epoch(self, loss: float, stalled: bool) -> bool:
+        """End of an epoch: count its samples; invscaling lowers the rate; when the stopping
+        rule fires (``stalled``), 'adaptive' divides the rate by 5 and goes on (True)."""
         self.t += self.samples_per_epoch
         if self.kind == "invscaling":
             self.lr = self.learning_rate_init / (self.t + 1) ** self.power_t
-
-    def on_stall(self) -> bool:
-        """The stopping rule fired: 'adaptive' divides the rate by 5 and goes on (True)."""
-        if self.kind != "adaptive" or self.lr <= ADAPTIVE_MIN_LR:
+        if not stalled or self.kind != "adaptive" or self.lr <= ADAPTIVE_MIN_LR:
             return False
         self.lr /= ADAPTIVE_FACTOR
         return True

@@ -379,7 +379,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     shuffle=bool(self.shuffle), random_state=rs, validation=validation,
                     early_stopping=bool(self.early_stopping), tol=self.tol,
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
-                    on_stall=getattr(schedule, "on_stall", None),
                     verbose=bool(self.verbose), history=history,
                 )
         except DivergenceError as exc:

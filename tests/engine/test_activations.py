@@ -5,7 +5,14 @@ depths x activations."""
 import numpy as np
 import pytest
 
-from nnscratch.engine import ACTIVATIONS, Network, get_activation, gradcheck, init_params
+from nnscratch.engine import (
+    ACTIVATIONS,
+    Network,
+    get_activation,
+    gradcheck,
+    init_params,
+    reference,
+)
 from nnscratch.engine.activations import ELU_ALPHA, LEAKY_SLOPE
 from nnscratch.engine.gradcheck import relative_error
 from nnscratch.engine.losses import one_hot
@@ -122,11 +129,10 @@ def test_per_layer_activations_gradcheck():
 
 def test_deep_forward_matches_naive_equations():
     # z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l), softmax at the end, for a 4-layer net
-    net, X, _ = _net((3, 6, 5, 4, 3), ["elu", "logistic", "leaky_relu"], seed=1)
-    a = X
-    for W, b, f in zip(net.params.coefs[:-1], net.params.intercepts[:-1],
-                       ("elu", "logistic", "leaky_relu")):
-        a = FORMULAS[f](a @ W + b)
-    z = a @ net.params.coefs[-1] + net.params.intercepts[-1]
-    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    acts = ["elu", "logistic", "leaky_relu"]
+    net, X, _ = _net((3, 6, 5, 4, 3), acts, seed=1)
+    probs = reference.forward(net.params.coefs, net.params.intercepts, X, acts)[-1]
     assert np.allclose(net.predict_proba(X), probs, rtol=1e-12)
+    for name, f in FORMULAS.items():  # the reference core's f, against the formulas above
+        z = np.linspace(-4.0, 4.0, 81)
+        assert np.allclose(reference.F[name](z), f(z), rtol=1e-13, atol=1e-15), name

@@ -1,56 +1,24 @@
 """The optimised engine takes the same steps as the equations written out naively.
 
-The reference below allocates freely and follows the textbook formulas line by line (forward,
-softmax, backpropagation, L2, each solver's update as scikit-learn writes it). The engine, with its
-preallocated buffers, in-place ufuncs, chunked large batches and flat parameter vector, must agree
-with it to 1e-12 after 100 steps on random float64 networks of several depths and activations.
+The network's math comes from the reference core (:mod:`nnscratch.engine.reference`: fresh arrays,
+the equations line by line); each solver's update is written below as scikit-learn writes it. The
+engine, with its preallocated buffers, in-place ufuncs, chunked large batches and flat parameter
+vector, must agree with it to 1e-12 after 100 steps on random float64 networks of several depths
+and activations.
 """
 
 import numpy as np
 import pytest
 
-import nnscratch.engine.training as training
-from nnscratch.engine import Adam, Momentum, Network, init_params, train
+from nnscratch.engine import Adam, Momentum, Network, _batching, init_params, reference, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.optimizers import GD
-
-# f(z) and f'(z) written from their definitions
-NAIVE_ACTS = {
-    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
-    "logistic": (lambda z: 1 / (1 + np.exp(-z)),
-                 lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
-    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
-    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1, 0.01)),
-    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-            lambda z: np.where(z > 0, 1, np.exp(np.minimum(z, 0)))),
-    "softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
-    "identity": (lambda z: z, lambda z: np.ones_like(z)),
-}
+from nnscratch.engine.parallel import using_threads
 
 
-def naive_loss_and_grads(Ws, bs, acts, X, Y, alpha):
-    """Mean loss (CE + alpha/2 sum ||W||^2) / m and its gradient, from the equations."""
-    m = len(X)
-    zs, a = [], X
-    activations = [X]
-    for l, (W, b) in enumerate(zip(Ws, bs)):
-        z = a @ W + b
-        zs.append(z)
-        a = NAIVE_ACTS[acts[l]][0](z) if l < len(Ws) - 1 else z
-        activations.append(a)
-    logits = zs[-1]
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    ce = -np.sum(Y * np.log(probs))
-    loss = (ce + alpha / 2 * sum(np.sum(W**2) for W in Ws)) / m
-    delta = probs - Y  # dCE/dz_L
-    gW, gb = [None] * len(Ws), [None] * len(Ws)
-    for l in range(len(Ws) - 1, -1, -1):
-        gW[l] = (activations[l].T @ delta + alpha * Ws[l]) / m
-        gb[l] = delta.sum(axis=0) / m
-        if l > 0:
-            delta = (delta @ Ws[l].T) * NAIVE_ACTS[acts[l - 1]][1](zs[l - 1])
-    return loss, gW, gb
+def naive_loss_and_grads(Ws, bs, acts, X, y, alpha):
+    """Mean loss (CE + alpha/2 sum ||W||^2) / m and its gradient: the reference core."""
+    return reference.loss(Ws, bs, X, y, acts, alpha), *reference.backprop(Ws, bs, X, y, acts, alpha)
 
 
 class NaiveSolver:
@@ -81,7 +49,7 @@ class NaiveSolver:
         return out
 
 
-def naive_training(p0, acts, X, Y, alpha, lr, kind, epochs, batch, shuffle_seed):
+def naive_training(p0, acts, X, y, alpha, lr, kind, epochs, batch, shuffle_seed):
     L = len(p0.coefs)
     params = [W.copy() for W in p0.coefs] + [b.copy() for b in p0.intercepts]
     solver = NaiveSolver(kind, params, lr)
@@ -93,7 +61,7 @@ def naive_training(p0, acts, X, Y, alpha, lr, kind, epochs, batch, shuffle_seed)
         total = 0.0
         for start in range(0, n, batch):
             idx = order[start : start + batch]
-            loss, gW, gb = naive_loss_and_grads(params[:L], params[L:], acts, X[idx], Y[idx],
+            loss, gW, gb = naive_loss_and_grads(params[:L], params[L:], acts, X[idx], y[idx],
                                                 alpha)
             total += loss * len(idx)
             params = solver.step(params, gW + gb)
@@ -135,7 +103,7 @@ def test_engine_matches_naive_equations_for_100_steps(kind, lr, net_index, batch
     net = Network(p0.copy(), list(acts))
     hist = train(net, X, Y, learning_rate=lr, optimizer=engine_optimizer(kind), alpha=0.01,
                  epochs=epochs, batch_size=batch, shuffle=shuffle, random_state=7, tol=None)
-    ref, ref_losses = naive_training(p0, acts, X, Y, 0.01, lr, kind, epochs, m,
+    ref, ref_losses = naive_training(p0, acts, X, y, 0.01, lr, kind, epochs, m,
                                      7 if shuffle else None)
     assert hist.n_steps >= 100
     ours = net.params.coefs + net.params.intercepts
@@ -148,17 +116,17 @@ def test_engine_matches_naive_equations_for_100_steps(kind, lr, net_index, batch
 @pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("kind", ["gd", "adam"])
 def test_large_batches_in_chunks_match_naive(monkeypatch, kind, threads):
-    """A batch larger than the workspace is summed chunk by chunk (here chunks of 7 rows),
-    the chunks shared out to ``threads`` threads."""
-    monkeypatch.setattr(training, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(training, "THREADS", threads)
+    """A batch larger than a chunk is summed chunk by chunk (here chunks of 7 rows), the chunks
+    shared out to ``threads`` threads."""
+    monkeypatch.setattr(_batching, "CHUNK_ROWS", 7)
     sizes, acts = NETS[1]
     X, y, Y, p0 = _problem(sizes, seed=3, n=50)
-    for batch in (None, 20):  # full batch: 7 chunks, last one short; minibatch 20: 3 chunks
+    for batch in (None, 20):  # full batch: 8 chunks, last one short; minibatch 20: 3 chunks
         net = Network(p0.copy(), list(acts))
-        hist = train(net, X, Y, learning_rate=0.05, optimizer=engine_optimizer(kind), alpha=0.1,
-                     epochs=40, batch_size=batch, shuffle=False, tol=None)
-        ref, ref_losses = naive_training(p0, acts, X, Y, 0.1, 0.05, kind, 40, batch or 50, None)
+        with using_threads(threads):
+            hist = train(net, X, Y, learning_rate=0.05, optimizer=engine_optimizer(kind),
+                         alpha=0.1, epochs=40, batch_size=batch, shuffle=False, tol=None)
+        ref, ref_losses = naive_training(p0, acts, X, y, 0.1, 0.05, kind, 40, batch or 50, None)
         for a, b in zip(net.params.coefs + net.params.intercepts, ref):
             assert np.max(np.abs(a - b)) < 1e-12
         assert np.max(np.abs(np.array(hist.loss) - ref_losses)) < 1e-12
@@ -181,12 +149,7 @@ def test_float32_end_to_end_stays_float32():
 def test_predict_proba_in_chunks_and_threads_matches_naive(chunk):
     sizes, acts = NETS[2]
     X, _, _, p0 = _problem(sizes, seed=2, n=50)
-    a = X
-    for l, (W, b) in enumerate(zip(p0.coefs, p0.intercepts)):
-        z = a @ W + b
-        a = NAIVE_ACTS[acts[l]][0](z) if l < len(acts) else z
-    expected = np.exp(a - a.max(axis=1, keepdims=True))
-    expected /= expected.sum(axis=1, keepdims=True)
+    expected = reference.forward(p0.coefs, p0.intercepts, X, acts)[-1]
     probs = Network(p0, list(acts)).predict_proba(X, chunk=chunk)
     assert probs.shape == expected.shape
     assert np.max(np.abs(probs - expected)) < 1e-12

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nnscratch.engine import ACTIVATIONS, Network, Params, gradcheck
+from nnscratch.engine import ACTIVATIONS, Network, Params, gradcheck, reference
 from nnscratch.engine.losses import one_hot
 
 ACTS = sorted(name for name in ACTIVATIONS if name != "sigmoid")  # sigmoid is logistic's alias
@@ -43,13 +43,10 @@ def problems(draw):
 
 
 def _pre_activations(net, X):
-    """z_l of every hidden layer, computed here from the equations (not by the engine)."""
-    a, zs = X, []
-    for W, b, act in zip(net.params.coefs[:-1], net.params.intercepts[:-1], net.activations):
-        z = a @ W + b
-        zs.append(z)
-        a = act.forward(z.copy())
-    return zs
+    """z_l = a_{l-1} W_l + b_l of every hidden layer, from the reference core (not the engine)."""
+    Ws, bs = net.params.coefs, net.params.intercepts
+    a = reference.forward(Ws, bs, X, [act.name for act in net.activations])
+    return [a[l] @ Ws[l] + bs[l] for l in range(len(Ws) - 1)]
 
 
 @settings(max_examples=250, deadline=None, derandomize=True)

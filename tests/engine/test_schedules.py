@@ -14,7 +14,7 @@ from nnscratch.engine import (
     train,
 )
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.schedules import as_schedule
+from nnscratch.engine.schedules import EpochAware, as_schedule
 
 STEPS = [0, 1, 2, 7, 99, 100, 101, 999, 1000, 2500, 10**6]
 
@@ -54,7 +54,7 @@ def test_reduce_on_plateau():
     sched = ReduceOnPlateau(1.0, factor=0.5, patience=2, tol=0.1, min_lr=0.2)
     trace = []
     for loss in [5.0, 4.0, 3.95, 3.99, 3.0, 3.0, 2.95, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]:
-        sched.observe(loss)
+        assert sched.end_epoch(loss, False) is False  # never overrides the stopping rule
         trace.append(sched(12345))  # the rate does not depend on the step
     # 3.95 and 3.99 are not 0.1 below the best (4.0): two bad epochs -> halve.
     # 3.0 improves; 3.0, 2.95 do not -> halve; 2.0 improves; then bad pairs halve to min_lr
@@ -108,3 +108,33 @@ def test_plateau_observes_each_epoch_loss():
     # epoch 1 sets the best; epochs 2, 3, 4 each fail to improve -> halve each time
     assert hist.learning_rate == [0.5, 0.5, 0.25, 0.125]
     assert sched.lr == 0.0625
+
+
+def test_epoch_aware_schedule_hears_every_epoch_and_may_overrule_a_stall():
+    class Halving:  # halve the rate instead of stopping, twice
+        def __init__(self):
+            self.lr, self.calls, self.overruled = 0.5, [], 0
+
+        def __call__(self, step):
+            return self.lr
+
+        def end_epoch(self, loss, stalled):
+            self.calls.append((loss, stalled))
+            if stalled and self.overruled < 2:
+                self.lr, self.overruled = self.lr / 2, self.overruled + 1
+                return True
+            return False
+
+    X = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])  # nothing to learn: every epoch after the first stalls
+    net = Network(init_params((2, 2, 2), "seed", 0))
+    net.params.flat[...] = 0.0
+    sched = Halving()
+    assert isinstance(sched, EpochAware) and isinstance(ReduceOnPlateau(0.1), EpochAware)
+    hist = train(net, X, one_hot(y, 2), learning_rate=sched, epochs=50, tol=1e-3,
+                 n_iter_no_change=2)
+    # epoch 4 is the 3rd without progress (more than 2): a stall, overruled; then every 3rd again
+    assert hist.n_epochs == 10 and hist.stop_reason == "converged"
+    assert [s for _, s in sched.calls] == [False] + [False, False, True] * 3
+    assert [loss for loss, _ in sched.calls] == hist.loss
+    assert hist.learning_rate == [0.5] * 4 + [0.25] * 3 + [0.125] * 3

@@ -153,7 +153,7 @@ def test_early_stopping_stops_and_restores_best():
     hist = train(net, X, one_hot(y, 3), learning_rate=0.05, optimizer=Adam(), epochs=500,
                  batch_size=16, random_state=0, validation=(Xv, yv), early_stopping=True,
                  tol=1e-4, n_iter_no_change=5,
-                 callbacks=[lambda h: snapshots.append(net.params.flat.copy())])
+                 callbacks=[lambda h, n: snapshots.append(n.params.flat.copy())])
     assert hist.stop_reason == "early_stopping"
     assert hist.n_epochs < 500 and len(snapshots) == hist.n_epochs
     best = int(np.argmax(hist.val_score))  # first epoch reaching the best score
@@ -169,17 +169,19 @@ def test_early_stopping_stops_and_restores_best():
 
 def test_callbacks_see_history_and_can_stop():
     X, y, Y = _problem(n=20)
-    seen = []
+    seen, nets = [], []
 
-    def cb(h):
+    def cb(h, network):
         seen.append(h.n_epochs)
+        nets.append(network)
         return h.n_epochs == 3
 
     later = []  # a callback after the one that stops is still called for that epoch
     net = _net()
     hist = train(net, X, Y, learning_rate=0.1, epochs=50, tol=None,
-                 callbacks=[cb, lambda h: later.append(h.n_epochs)])
+                 callbacks=[cb, lambda h, _: later.append(h.n_epochs)])
     assert seen == [1, 2, 3] and hist.n_epochs == 3 and hist.stop_reason == "callback"
+    assert all(n is net for n in nets)  # the live network being trained
     assert later == [1, 2, 3]
 
 

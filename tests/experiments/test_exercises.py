@@ -107,7 +107,7 @@ def test_make_schedule_errors():
         make_schedule("cosine", 0.1)
     with pytest.raises(ValueError, match="decay must be in"):
         make_schedule("invtime", 0.1, decay=2.0)
-    assert hasattr(make_schedule("plateau", 0.1), "observe")
+    assert hasattr(make_schedule("plateau", 0.1), "end_epoch")
 
 
 def test_fit_network_layers_and_batches():

@@ -10,7 +10,7 @@ import pytest
 from sklearn.datasets import make_moons
 
 from nnscratch.datasets import moons
-from nnscratch.engine import init_params
+from nnscratch.engine import init_params, reference
 from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import (
     LEARNING_RATE,
@@ -87,36 +87,20 @@ def test_hidden_size_sweep_matches_seed(hidden):
     assert np.mean(np.argmax(net.predict_proba(X), axis=1) == y) == acc
 
 
-def _naive_seed_training(X, y, hidden, passes):
-    """Straight from the tutorial's equations (summed gradient, epsilon, reg_lambda)."""
-    rs = np.random.RandomState(0)
-    W1 = rs.randn(2, hidden) / np.sqrt(2)
-    b1 = np.zeros((1, hidden))
-    W2 = rs.randn(hidden, 2) / np.sqrt(hidden)
-    b2 = np.zeros((1, 2))
-    n = len(X)
+def _reference_training(X, y, hidden, passes):
+    """The reference core (the tutorial's equations) from its initial weights, lr = epsilon N."""
+    p = init_params((2, hidden, 2), "seed", random_state=0)
+    Ws, bs = p.coefs, p.intercepts
     for _ in range(passes):
-        a1 = np.tanh(X.dot(W1) + b1)
-        exp_scores = np.exp(a1.dot(W2) + b2)
-        probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
-        delta3 = probs.copy()
-        delta3[range(n), y] -= 1
-        dW2 = a1.T.dot(delta3) + 0.01 * W2
-        db2 = np.sum(delta3, axis=0, keepdims=True)
-        delta2 = delta3.dot(W2.T) * (1 - a1**2)
-        dW1 = X.T.dot(delta2) + 0.01 * W1
-        db1 = np.sum(delta2, axis=0)
-        W1 -= 0.01 * dW1
-        b1 -= 0.01 * db1
-        W2 -= 0.01 * dW2
-        b2 -= 0.01 * db2
-    return W1, b1.ravel(), W2, b2.ravel()
+        dWs, dbs = reference.backprop(Ws, bs, X, y, ["tanh"], REG_LAMBDA)
+        Ws, bs = reference.gd_step(Ws, bs, dWs, dbs, 0.01 * len(X))
+    return Ws[0], bs[0], Ws[1], bs[1]
 
 
 @pytest.mark.parametrize("hidden", [3, 8])
 def test_naive_equations_agree_after_100_passes(hidden):
     X, y = moons()
     net, _ = train_tutorial_network(X, y, hidden, num_passes=100)
-    naive = _naive_seed_training(X, y, hidden, 100)
+    naive = _reference_training(X, y, hidden, 100)
     for ours, ref in zip(net.params.arrays(), naive):
         assert np.max(np.abs(ours - ref)) < 1e-12

@@ -7,7 +7,7 @@ from matplotlib.colors import to_rgba
 from PIL import Image as PILImage
 
 from nnscratch.datasets import moons
-from nnscratch.engine import Network, init_params, train
+from nnscratch.engine import Network, init_params, reference, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.viz import save_figure
 from nnscratch.viz.activation_maps import plot_activation_maps
@@ -25,9 +25,8 @@ def _trained(hidden=3, epochs=150, activation="tanh", seed=0):
 
 
 def _naive_predict(net, points):
-    W1, W2 = net.params.coefs
-    b1, b2 = net.params.intercepts
-    return np.argmax(np.tanh(points @ W1 + b1) @ W2 + b2, axis=1)
+    probs = reference.forward(net.params.coefs, net.params.intercepts, points, ["tanh"])[-1]
+    return np.argmax(probs, axis=1)
 
 
 def test_misclassified_markers_are_exactly_the_wrong_predictions(tmp_path):

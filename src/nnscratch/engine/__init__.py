@@ -1,15 +1,20 @@
 """The tutorial's math in NumPy alone: what a learner reads.
 
-Nothing here imports scikit-learn or matplotlib. Data flows one way:
-activations/losses/initializers -> network -> optimizers/schedules -> training -> gradcheck.
+Nothing here imports scikit-learn or matplotlib. ``reference`` is the math in its plainest form
+(the oracle every faster path is tested against; it imports only a constant from losses). The
+engine is the same math arranged for speed; data flows one way:
+activations/losses/initializers/params -> parallel -> _batching (buffers, fixed chunks, threads;
+no math) -> network (forward/backward on buffers) -> optimizers/schedules -> training -> gradcheck.
 """
 
+from nnscratch.engine._batching import Workspace
 from nnscratch.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnscratch.engine.gradcheck import gradcheck
 from nnscratch.engine.initializers import INITIALIZERS, init_params
-from nnscratch.engine.network import Network, Params, Workspace
+from nnscratch.engine.network import Network, Params
 from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer, get_optimizer
 from nnscratch.engine.schedules import (
+    EpochAware,
     ReduceOnPlateau,
     constant,
     exponential_decay,
@@ -25,6 +30,7 @@ __all__ = [
     "Activation",
     "Adam",
     "DivergenceError",
+    "EpochAware",
     "History",
     "Momentum",
     "Network",

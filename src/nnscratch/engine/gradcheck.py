@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnscratch.engine.network import Network, forward_loss
+from nnscratch.engine.losses import mean_loss
+from nnscratch.engine.network import Network, buffers, forward_loss
 
 
 def numerical_gradient(net: Network, X: np.ndarray, Y: np.ndarray, alpha: float = 0.0,
                        h: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of the mean loss w.r.t. ``net.params.flat``."""
     params, acts = net.params, net.activations
-    flat, weights = params.flat, params.weights
-    ws = net.workspace(X.shape[0])
-    n = X.shape[0]
+    flat = params.flat
+    a = buffers(params, X.shape[0])
 
     def loss() -> float:
-        ce = forward_loss(params, acts, X, Y, ws)
-        return (ce + 0.5 * alpha * float(np.vdot(weights, weights))) / n
+        return mean_loss(forward_loss(params, acts, X, Y, a), params.weights, alpha, X.shape[0])
 
     grad = np.empty_like(flat)
     for j in range(flat.size):

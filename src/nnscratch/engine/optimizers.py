@@ -9,8 +9,9 @@ identical steps from identical gradients:
 - Adam:      m <- b1 m + (1 - b1) g;   s <- b2 s + (1 - b2) g^2
              lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);   p <- p - lr_t m / (sqrt(s) + eps)
 
-Every temporary lives in a buffer allocated at the first step and reused: ``np.multiply(g, lr,
-out=s); p -= s`` rounds exactly like ``p -= lr * g`` without allocating per step.
+Each rule is written as its formula, for one array (:meth:`Optimizer._step`); the base class walks
+the arrays and keeps the state. The training loop passes one flat vector of all parameters, so a
+step is a handful of whole-vector NumPy operations.
 """
 
 from __future__ import annotations
@@ -24,31 +25,36 @@ Arrays = Sequence[np.ndarray]
 
 
 class Optimizer:
-    """Base class: ``update(params, grads, lr)`` changes ``params`` in place."""
+    """Base class: ``update(params, grads, lr)`` changes ``params`` in place.
+
+    The base class owns the bookkeeping: it walks the aligned lists (the training loop passes
+    one flat vector holding every weight and bias), keeps each array's state (velocities,
+    moments) and Adam's step count ``t``. A rule only writes its formula for one array,
+    :meth:`_step`, and names the state it needs in ``state_names``.
+    """
 
     name = "base"
+    state_names: tuple[str, ...] = ()  # per-array state, zeros at the first step
 
     def __init__(self) -> None:
-        self._scratch: list[np.ndarray] | None = None
-        self._scratch_for: Arrays | None = None
+        self.t = 0  # steps taken
+        self.state: list[dict[str, np.ndarray]] | None = None
 
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        """One step of the rule for every parameter array, in place."""
+        if self.state is None or len(self.state) != len(params):
+            self.state = [{k: np.zeros_like(p) for k in self.state_names} for p in params]
+        self.t += 1
+        for p, g, state in zip(params, grads, self.state):
+            self._step(p, g, lr, **state)
+
+    def _step(self, p: np.ndarray, g: np.ndarray, lr: float, **state: np.ndarray) -> None:
+        """Update ``p`` (and the state arrays) in place from its gradient ``g``."""
         raise NotImplementedError
 
     def reset(self) -> None:
         """Forget any state (velocities, moments, step count)."""
-
-    def scratch(self, params: Arrays) -> list[np.ndarray]:
-        """Two reusable buffers per parameter array, ``s[0]`` and ``s[1]`` (not state)."""
-        scratch = getattr(self, "_scratch", None)  # (subclasses may skip __init__)
-        if scratch is not None and params is self._scratch_for:
-            return scratch  # the training loop passes the same list every step
-        if scratch is None or len(scratch) != len(params) or any(
-            s.shape[1:] != p.shape or s.dtype != p.dtype for s, p in zip(scratch, params)
-        ):
-            scratch = [np.empty((2, *p.shape), p.dtype) for p in params]
-        self._scratch, self._scratch_for = scratch, params
-        return scratch
+        self.t, self.state = 0, None
 
 
 class GD(Optimizer):
@@ -56,10 +62,8 @@ class GD(Optimizer):
 
     name = "gd"
 
-    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
-        for p, g, s in zip(params, grads, self.scratch(params)):
-            np.multiply(g, lr, out=s[0])  # lr g
-            p -= s[0]  # p <- p - lr g
+    def _step(self, p: np.ndarray, g: np.ndarray, lr: float, **state: np.ndarray) -> None:
+        p -= lr * g  # p <- p - lr g
 
 
 class Momentum(Optimizer):
@@ -72,6 +76,7 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    state_names = ("v",)
 
     def __init__(self, momentum: float = 0.9, nesterov: bool = False) -> None:
         super().__init__()
@@ -79,25 +84,18 @@ class Momentum(Optimizer):
             raise ValueError(f"momentum must be in [0, 1]; got {momentum}")
         self.momentum = momentum
         self.nesterov = nesterov
-        self.velocities: list[np.ndarray] | None = None
 
-    def reset(self) -> None:
-        self.velocities = None
+    @property
+    def velocities(self) -> list[np.ndarray] | None:
+        return None if self.state is None else [s["v"] for s in self.state]
 
-    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
-        if self.velocities is None:
-            self.velocities = [np.zeros_like(p) for p in params]
-        mu = self.momentum
-        for p, g, v, (s, t) in zip(params, grads, self.velocities, self.scratch(params)):
-            np.multiply(g, lr, out=s)  # lr g
-            v *= mu
-            v -= s  # v <- mu v - lr g
-            if self.nesterov:
-                np.multiply(v, mu, out=t)  # mu v
-                t -= s  # mu v - lr g
-                p += t  # p <- p + mu v - lr g
-            else:
-                p += v  # p <- p + v
+    def _step(self, p: np.ndarray, g: np.ndarray, lr: float, **state: np.ndarray) -> None:
+        v, mu = state["v"], self.momentum
+        v[...] = mu * v - lr * g  # v <- mu v - lr g
+        if self.nesterov:
+            p += mu * v - lr * g  # p <- p + mu v - lr g
+        else:
+            p += v  # p <- p + v
 
 
 class Adam(Optimizer):
@@ -110,6 +108,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    state_names = ("m", "v")
 
     def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
@@ -119,33 +118,21 @@ class Adam(Optimizer):
         if not epsilon > 0:
             raise ValueError(f"epsilon must be > 0; got {epsilon}")
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.t = 0
-        self.ms: list[np.ndarray] | None = None
-        self.vs: list[np.ndarray] | None = None
 
-    def reset(self) -> None:
-        self.t, self.ms, self.vs = 0, None, None
+    @property
+    def ms(self) -> list[np.ndarray] | None:
+        return None if self.state is None else [s["m"] for s in self.state]
 
-    def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
-        if self.ms is None or self.vs is None:
-            self.ms = [np.zeros_like(p) for p in params]
-            self.vs = [np.zeros_like(p) for p in params]
-        b1, b2 = self.beta_1, self.beta_2
-        self.t += 1
-        lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        for p, g, m, v, (s, t) in zip(params, grads, self.ms, self.vs, self.scratch(params)):
-            m *= b1
-            np.multiply(g, 1 - b1, out=s)
-            m += s  # m <- b1 m + (1 - b1) g
-            v *= b2
-            np.multiply(g, g, out=s)
-            s *= 1 - b2
-            v += s  # v <- b2 v + (1 - b2) g^2
-            np.sqrt(v, out=t)
-            t += self.epsilon  # sqrt(v) + eps
-            np.multiply(m, lr_t, out=s)
-            s /= t  # lr_t m / (sqrt(v) + eps)
-            p -= s  # p <- p - lr_t m / (sqrt(v) + eps)
+    @property
+    def vs(self) -> list[np.ndarray] | None:
+        return None if self.state is None else [s["v"] for s in self.state]
+
+    def _step(self, p: np.ndarray, g: np.ndarray, lr: float, **state: np.ndarray) -> None:
+        m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
+        m[...] = b1 * m + (1 - b1) * g  # m <- b1 m + (1 - b1) g
+        v[...] = b2 * v + (1 - b2) * g**2  # v <- b2 v + (1 - b2) g^2
+        lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)  # bias correction
+        p -= lr_t * m / (np.sqrt(v) + self.epsilon)  # p <- p - lr_t m / (sqrt(v) + eps)
 
 
 def get_optimizer(name: str | Optimizer, **kwargs: float) -> Optimizer:

@@ -1,34 +1,64 @@
 """Bookkeeping for the second core: helper threads and BLAS threads (no math here).
 
 NumPy releases the GIL inside BLAS products and ufunc loops, so Python threads that each work on
-their own rows run in parallel. :func:`nnscratch.engine.network.forward_backward` hands the chunks
-of a large batch to ``THREADS - 1`` helper threads; training then keeps BLAS itself on one thread
-(:func:`limit_blas_threads`), so that the threads do not compete for the cores.
+their own rows run in parallel. :mod:`nnscratch.engine._batching` hands the fixed chunks of a large
+batch to ``threads() - 1`` helper threads; training then keeps BLAS itself on one thread
+(:func:`limit_blas_threads`), so that the threads do not compete for the cores. The number of
+threads changes only who computes which chunk, never a result: :func:`set_threads` (or
+:func:`using_threads`) sets it, e.g. to check that 1 and 8 threads give the same bits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-THREADS = os.cpu_count() or 1  # threads sharing the chunks of a large batch
 BLAS_MIN_WORK = 2**26  # multiply-adds of one product worth several BLAS threads
 
-_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (process id, pool)
+_THREADS = os.cpu_count() or 1  # threads sharing the chunks of a large batch
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None  # (process id, workers, pool)
 _POOL_LOCK = threading.Lock()
 
 
+def threads() -> int:
+    """Threads that share the chunks of a large batch or prediction (default: one per core)."""
+    return _THREADS
+
+
+def set_threads(n: int | None) -> int:
+    """Use ``n`` threads (None: one per core) from now on; returns the previous number."""
+    global _THREADS
+    if n is not None and not (isinstance(n, int) and n >= 1):
+        raise ValueError(f"threads must be an int >= 1 or None; got {n!r}")
+    previous, _THREADS = _THREADS, (os.cpu_count() or 1) if n is None else n
+    return previous
+
+
+@contextlib.contextmanager
+def using_threads(n: int | None) -> Iterator[None]:
+    """``with using_threads(3): ...`` runs the block with :func:`set_threads` ``(3)``."""
+    previous = set_threads(n)
+    try:
+        yield
+    finally:
+        set_threads(previous)
+
+
 def _pool() -> ThreadPoolExecutor:
-    """A process-wide pool of helper threads (a new one after a fork)."""
+    """A process-wide pool of helper threads (a new one after a fork or for more threads)."""
     global _POOL
     with _POOL_LOCK:
-        if _POOL is None or _POOL[0] != os.getpid():
-            _POOL = (os.getpid(), ThreadPoolExecutor(max(THREADS - 1, 1), "nnscratch"))
-        return _POOL[1]
+        workers = max(_THREADS - 1, 1)
+        if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
+            if _POOL is not None and _POOL[0] == os.getpid():
+                _POOL[2].shutdown(wait=False)  # its queued work still runs
+            _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, "nnscratch"))
+        return _POOL[2]
 
 
 def submit(fn: Callable[..., Any], *args: Any) -> Future[Any]:

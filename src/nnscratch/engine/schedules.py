@@ -1,15 +1,35 @@
 """Learning-rate schedules: callables ``lr(step) -> float``, step = update count from 0.
 
-A plain float means a constant rate (:func:`as_schedule`). ``ReduceOnPlateau`` also watches the
-loss: the training loop calls its ``observe(loss)`` once per epoch.
+A plain float means a constant rate (:func:`as_schedule`). A schedule that also reacts to how
+training goes (:class:`ReduceOnPlateau`, scikit-learn's 'adaptive' rate) implements one protocol,
+:class:`EpochAware`: the training loop calls its ``end_epoch(loss, stalled)`` once per epoch.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 Schedule = Callable[[int], float]
+
+
+@runtime_checkable
+class EpochAware(Protocol):
+    """A schedule ``lr(step) -> float`` that reacts to the end of each epoch.
+
+    :func:`nnscratch.engine.train` calls ``schedule.end_epoch(loss, stalled)`` once per epoch,
+    after the epoch's last step and before the callbacks: ``loss`` is the epoch's training loss;
+    ``stalled`` is True when the stopping rule (no improvement by ``tol`` for more than
+    ``n_iter_no_change`` epochs) would stop training now. Return True to keep training anyway
+    (the schedule lowered its rate; the no-improvement count starts again), False to let the
+    rule decide. The rates the schedule returns afterwards may change; ``lr(step)`` itself stays
+    a plain function of the step between two epoch ends.
+    """
+
+    def __call__(self, step: int) -> float: ...
+
+    def end_epoch(self, loss: float, stalled: bool) -> bool: ...
 
 
 def _check_rate(lr: float) -> float:
@@ -92,16 +112,20 @@ class ReduceOnPlateau:
     def __call__(self, step: int) -> float:
         return self.lr
 
-    def observe(self, loss: float) -> None:
-        """Record an epoch's loss; lower the rate after ``patience`` epochs without progress."""
+    def end_epoch(self, loss: float, stalled: bool = False) -> bool:
+        """Record an epoch's loss; lower the rate after ``patience`` epochs without progress.
+
+        Leaves the stopping rule to the training loop (returns False), see :class:`EpochAware`.
+        """
         if loss < self.best - self.tol:
             self.best, self.bad_epochs = loss, 0
-            return
+            return False
         self.best = min(self.best, loss)
         self.bad_epochs += 1
         if self.bad_epochs >= self.patience and self.lr > self.min_lr:
-            self.lr = max(self.lr * self.factor, self.min_lr)
+            self.lr = max(self.lr * self.factor, self.min_lr)  # lr <- max(lr * factor, min_lr)
             self.bad_epochs = 0
+        return False
 
 
 def as_schedule(lr: float | Schedule) -> Schedule:

@@ -2,8 +2,8 @@
 
 One epoch = one pass over the data in batches. For each batch::
 
-    loss_b = forward_backward(...)         the loss at the current parameters, and into
-                                           grads the gradient of the batch's mean loss
+    ce_b = forward_backward(...)           the summed loss at the current parameters, and
+                                           into grads the gradient of the batch's mean loss
     optimizer.update(params, grads, lr(t)) one step; t counts steps from 0
 
 The epoch's loss is scikit-learn's: sum over batches of (CE_b + alpha/2 sum W^2), divided by N.
@@ -11,7 +11,9 @@ With one full batch it is exactly the mean loss at the parameters *before* the e
 
 Stopping (scikit-learn's rule): when the training loss (or, with early stopping, the validation
 accuracy) fails to improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row;
-``tol=None`` never stops early.
+``tol=None`` never stops early. After each epoch a schedule that implements
+:class:`~nnscratch.engine.schedules.EpochAware` hears of the epoch's loss and of a stall (it may
+lower its rate and keep training going); then every callback is called as ``cb(history, network)``.
 
 Divergence: if the loss or a weight becomes non-finite, or the loss blows up to more than
 ``DIVERGENCE_FACTOR`` times its value at the first step (at least 1), training stops, the parameters
@@ -31,12 +33,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnscratch.engine import _batching
 from nnscratch.engine.initializers import as_random_state
-from nnscratch.engine.losses import one_hot
-from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
+from nnscratch.engine.losses import l2_penalty, one_hot
+from nnscratch.engine.network import Network, forward_backward
 from nnscratch.engine.optimizers import GD, Optimizer, get_optimizer
-from nnscratch.engine.parallel import THREADS, limit_blas_threads
-from nnscratch.engine.schedules import Schedule, as_schedule
+from nnscratch.engine.parallel import limit_blas_threads, threads
+from nnscratch.engine.schedules import EpochAware, Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
 
@@ -76,7 +79,7 @@ class History:
         return len(self.loss)
 
 
-Callback = Callable[[History], "bool | None"]
+Callback = Callable[[History, Network], "bool | None"]  # cb(history, network) after each epoch
 
 
 def _check_batch_size(batch_size: int | None, n: int) -> int:
@@ -165,7 +168,6 @@ def train(
     early_stopping: bool = False,
     tol: float | None = 1e-4,
     n_iter_no_change: int = 10,
-    on_stall: Callable[[], bool] | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: bool = False,
     history: History | None = None,
@@ -177,7 +179,8 @@ def train(
     net : Network
     X : ndarray of shape (n_samples, n_features), same dtype as the parameters
     Y : ndarray of shape (n_samples, n_classes), one-hot, same dtype
-    learning_rate : float or callable ``lr(step) -> float``
+    learning_rate : float or callable ``lr(step) -> float``, optionally
+        :class:`~nnscratch.engine.schedules.EpochAware` (told of every epoch's end)
     optimizer : Optimizer or name ('gd', 'sgd', 'momentum', 'nesterov', 'adam'), default 'gd'
     alpha : float >= 0, L2 strength (penalty alpha/(2N) sum W^2)
     epochs : int >= 1
@@ -188,8 +191,8 @@ def train(
     early_stopping : stop on validation accuracy and keep the best parameters
     tol : float or None, minimum improvement; None never stops before ``epochs``
     n_iter_no_change : int >= 1
-    on_stall : called when progress stalls; returning True resets the count instead of stopping
-    callbacks : callables ``cb(history)``, after each epoch; returning True stops training
+    callbacks : callables ``cb(history, network)``, after each epoch; returning True stops
+        training (``network`` is ``net`` itself: copy its parameters to keep them)
     verbose : show a tqdm progress bar (off when not a terminal)
     history : History to extend (warm starts)
 
@@ -217,8 +220,10 @@ def train(
     n = X.shape[0]
     m = _check_batch_size(batch_size, n)
     full_batch = m == n
-    # larger batches are processed in chunks, shared out to one thread per core
-    ws = net.workspace(min(m, CHUNK_ROWS), THREADS if m > CHUNK_ROWS else 1)
+    # larger batches are summed over fixed chunks, shared out to threads (see _batching.py)
+    chunk = _batching.CHUNK_ROWS
+    ws = _batching.Workspace(net.layer_sizes, min(m, chunk), params.dtype,
+                             threads() if m > chunk else 1)
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
     flat, gflat, weights = params.flat, grads.flat, params.weights
@@ -230,7 +235,7 @@ def train(
     if validation is not None:
         X_val, y_val = validation
         Y_val = one_hot(y_val, Y.shape[1], X.dtype)
-    observe = getattr(schedule, "observe", None)
+    end_epoch = schedule.end_epoch if isinstance(schedule, EpochAware) else None
     bar = None
     if verbose:
         from tqdm.auto import tqdm
@@ -262,7 +267,7 @@ def train(
                     yb = np.take(Y, idx, axis=0, out=Yb[:size])
                 lr = schedule(step)
                 ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
-                batch = ce + 0.5 * alpha * float(np.vdot(weights, weights))  # N_b * batch loss
+                batch = ce + l2_penalty(weights, alpha)  # N_b * batch loss
                 if not (math.isfinite(batch) and batch <= limit * size):
                     bad = batch / size
                     raise FloatingPointError
@@ -278,8 +283,6 @@ def train(
             hist.n_samples_seen += n
             hist.loss.append(epoch_loss)
             hist.learning_rate.append(lr)
-            if observe is not None:
-                observe(epoch_loss)
             if validation is not None:
                 score, vloss = _evaluate(net, X_val, y_val, Y_val)
                 hist.val_score.append(score)
@@ -295,16 +298,15 @@ def train(
             if validation is not None and not early_stopping:
                 hist.best_val_score = max(hist.best_val_score, score)
             stall = hist.n_no_improvement = 0 if improved else stall + 1
+            if end_epoch is not None and end_epoch(epoch_loss, stall > n_iter_no_change):
+                stall = hist.n_no_improvement = 0  # the schedule lowered its rate: go on
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            if callbacks and any([bool(cb(hist)) for cb in callbacks]):  # call every one
+            if callbacks and any([bool(cb(hist, net)) for cb in callbacks]):  # call every one
                 hist.stop_reason = "callback"
                 break
             if stall > n_iter_no_change:
-                if on_stall is not None and on_stall():
-                    stall = hist.n_no_improvement = 0
-                    continue
                 hist.stop_reason = "early_stopping" if early_stopping else "converged"
                 break
         if not np.isfinite(flat).all():

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnscratch.datasets import moons
-from nnscratch.engine import DivergenceError, Network, init_params, train
+from nnscratch.engine import DivergenceError, Network, init_params, reference, train
 from nnscratch.engine.losses import one_hot, softmax
 from nnscratch.experiments.tutorial import (
     EPSILON,
@@ -186,35 +186,20 @@ def plot_edge_of_stability(runs: list[StabilityRun], zoom_from: int = 2000) -> F
 # --- (c) summed vs averaged gradients ------------------------------------------------------
 def seed_summed_losses(X: np.ndarray, y: np.ndarray, hidden: int = 3, epsilon: float = EPSILON,
                        reg_lambda: float = REG_LAMBDA, passes: int = NUM_PASSES) -> np.ndarray:
-    """The seed's loop as written (gradient of the *summed* loss, step ``epsilon``).
+    """The seed's convention on the reference core: step ``epsilon`` along the gradient of the
+    *summed* loss ``N * loss``, which is N times the mean loss's gradient.
 
     Returns the loss ``(CE + reg/2 sum W^2) / N`` at the start of every pass.
     """
-    rs = np.random.RandomState(0)
-    W1 = rs.randn(2, hidden) / np.sqrt(2)
-    b1 = np.zeros((1, hidden))
-    W2 = rs.randn(hidden, 2) / np.sqrt(hidden)
-    b2 = np.zeros((1, 2))
-    n = len(X)
-    rows = np.arange(n)
+    p = init_params((2, hidden, 2), "seed", 0)
+    Ws, bs = p.coefs, p.intercepts
+    N = len(X)
     losses = np.empty(passes)
     for i in range(passes):
-        a1 = np.tanh(X.dot(W1) + b1)
-        exp_scores = np.exp(a1.dot(W2) + b2)
-        probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
-        reg = reg_lambda / 2 * (np.sum(np.square(W1)) + np.sum(np.square(W2)))
-        losses[i] = (-np.sum(np.log(probs[rows, y])) + reg) / n
-        delta3 = probs
-        delta3[rows, y] -= 1
-        dW2 = a1.T.dot(delta3) + reg_lambda * W2
-        db2 = np.sum(delta3, axis=0, keepdims=True)
-        delta2 = delta3.dot(W2.T) * (1 - a1**2)
-        dW1 = X.T.dot(delta2) + reg_lambda * W1
-        db1 = np.sum(delta2, axis=0)
-        W1 -= epsilon * dW1
-        b1 -= epsilon * db1
-        W2 -= epsilon * dW2
-        b2 -= epsilon * db2
+        losses[i] = reference.loss(Ws, bs, X, y, ["tanh"], reg_lambda)
+        dWs, dbs = reference.backprop(Ws, bs, X, y, ["tanh"], reg_lambda)  # of the mean loss
+        # d(N loss)/dW = N dW: the seed's summed gradient, then W <- W - epsilon N dW
+        Ws, bs = reference.gd_step(Ws, bs, [N * g for g in dWs], [N * g for g in dbs], epsilon)
     return losses
 
 

@@ -1,0 +1,116 @@
+"""Results do not depend on the machine: thread count, BLAS thread count.
+
+A batch larger than ``CHUNK_ROWS`` is cut into fixed chunks and the chunk sums are added in chunk
+order whatever the number of threads (see ``nnscratch.engine._batching``), so fits with 1, 2, 3
+and 8 threads must give the same bits, not merely close ones.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from nnscratch.engine import Adam, Network, _batching, init_params, train
+from nnscratch.engine.losses import one_hot
+from nnscratch.engine.parallel import set_threads, threads, using_threads
+
+N = 2 * _batching.CHUNK_ROWS + 1808  # three chunks, the last one short
+THREADS = [1, 2, 3, 8]
+
+
+def _data(dtype):
+    rng = np.random.RandomState(0)
+    X = rng.randn(N, 3)
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    return X.astype(dtype), one_hot(y, 3, dtype)
+
+
+def _fit(dtype, batch_size, n_threads, blas=None):
+    X, Y = _data(dtype)
+    net = Network(init_params((3, 16, 8, 3), "glorot", 0, dtype=dtype), ["tanh", "relu"])
+    with using_threads(n_threads), threadpool_limits(limits=blas, user_api="blas"):
+        hist = train(net, X, Y, learning_rate=0.01, optimizer=Adam(), alpha=0.01, epochs=4,
+                     batch_size=batch_size, random_state=0, tol=None)
+        probs = net.predict_proba(X)
+    return net.params.flat, np.array(hist.loss), probs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size", [None, 6000])  # full batch: 3 chunks; minibatch: 2 chunks
+def test_any_thread_count_gives_identical_weights_losses_and_predictions(dtype, batch_size):
+    flat, loss, probs = _fit(dtype, batch_size, 1)
+    assert flat.dtype == dtype and np.isfinite(loss).all() and loss[-1] < loss[0]  # it learned
+    for n in THREADS[1:]:
+        other = _fit(dtype, batch_size, n)
+        assert np.array_equal(other[0], flat), f"weights differ with {n} threads"
+        assert np.array_equal(other[1], loss), f"losses differ with {n} threads"
+        assert np.array_equal(other[2], probs), f"predictions differ with {n} threads"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blas_thread_count_does_not_change_results(dtype):
+    one, two = _fit(dtype, None, 2, blas=1), _fit(dtype, None, 2, blas=2)
+    for a, b in zip(one, two):
+        assert np.array_equal(a, b)
+
+
+def test_set_threads_checks_its_value():
+    before = threads()
+    with pytest.raises(ValueError, match="threads must be an int >= 1 or None; got 0"):
+        set_threads(0)
+    assert threads() == before
+    with using_threads(5):
+        assert threads() == 5
+    assert threads() == before
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_summing_in_small_blocks_gives_the_same_bits(monkeypatch, n_threads):
+    # partials summed after every chunk per thread (a tiny memory budget) or all at once
+    expected = _fit(np.float64, None, n_threads)
+    monkeypatch.setattr(_batching, "PARTS_BYTES", 1)
+    for a, b in zip(_fit(np.float64, None, n_threads), expected):
+        assert np.array_equal(a, b)
+
+
+def test_blas_threads_on_products_large_enough_to_use_them():
+    # one thread of our own and products of 4096 x 128 x 128 = BLAS_MIN_WORK multiply-adds: training
+    # leaves BLAS its threads here, so 1 and 2 BLAS threads really compute these products
+    rng = np.random.RandomState(0)
+    X, X_new = rng.randn(_batching.CHUNK_ROWS, 3), rng.randn(3 * _batching.CHUNK_ROWS, 3)
+    Y = one_hot((X[:, 0] > 0).astype(int), 2)
+
+    def fit(blas):
+        net = Network(init_params((3, 128, 128, 2), "glorot", 0), "tanh")
+        with using_threads(1), threadpool_limits(limits=blas, user_api="blas"):
+            train(net, X, Y, learning_rate=0.1, epochs=3, tol=None)
+            return net.params.flat, net.predict_proba(X_new)
+
+    for a, b in zip(fit(1), fit(2)):
+        assert np.array_equal(a, b)
+
+
+FIT_AND_HASH = """
+import hashlib, numpy as np
+from nnscratch.engine import Adam, Network, init_params, train
+from nnscratch.engine.losses import one_hot
+rng = np.random.RandomState(0)
+X = rng.randn(9000, 3)
+net = Network(init_params((3, 8, 3), "glorot", 0), ("relu",))
+train(net, X, one_hot(rng.randint(3, size=9000), 3), optimizer=Adam(), epochs=3, batch_size=5000,
+      random_state=1, tol=None)
+print(hashlib.sha256(net.params.flat.tobytes()).hexdigest())
+"""
+
+
+def test_python_hash_seed_does_not_change_results():
+    def run(seed):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        return subprocess.run([sys.executable, "-c", FIT_AND_HASH], env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    digests = {run(seed) for seed in ("0", "12345")}
+    assert len(digests) == 1 and len(digests.pop()) == 64
