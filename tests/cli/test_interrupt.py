@@ -27,7 +27,7 @@ HOOK = textwrap.dedent("""
     original = target.train
 
     def train(net, *args, **kwargs):
-        def report(history):
+        def report(history, network):
             snapshots.append((history.n_epochs, (history.val_score or [None])[-1],
                               net.params.flat.copy()))
             print(f"epoch {{history.n_epochs}}", flush=True)
@@ -104,7 +104,8 @@ def test_estimator_survives_ctrl_c(tmp_path, mode):
     assert back.interrupted_ is True and len(back.loss_curve_) == result["n_iter_"]
 
 
-CLI = HOOK.format(module="nnscratch.experiments.exercises") + textwrap.dedent("""
+# train drives the estimator
+CLI = HOOK.format(module="nnscratch.estimator") + textwrap.dedent("""
     from nnscratch.cli import entry
     entry()  # the console script's entry point
 """)

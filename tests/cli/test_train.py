@@ -152,7 +152,7 @@ def test_bad_choice_is_rejected_by_argparse(capsys):
 
 
 def test_animate_and_report(tmp_path):
-    from tests.test_report import assert_links_exist
+    from tests.viz.test_report import assert_links_exist
 
     proc = nnscratch("train", "--dataset", "moons", "--hidden", "5", "--epochs", "60",
                      "--animate", "--out", str(tmp_path))
