@@ -1,10 +1,8 @@
 """nnscratch: a neural network from scratch in NumPy."""
 
 from nnscratch import datasets
-from nnscratch.estimator import MLPClassifier
-from nnscratch.io import ModelFileError, load
+from nnscratch._version import __version__
+from nnscratch.estimator import MLPClassifier, load
+from nnscratch.io import ModelFileError
 
-__version__ = "0.1.0"
-
-__all__ = ["__version__", "datasets", "MLPClassifier"]
-__all__ += ["ModelFileError", "load"]
+__all__ = ["__version__", "datasets", "MLPClassifier", "ModelFileError", "load"]

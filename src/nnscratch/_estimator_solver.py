@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.engine import GD, Adam, Momentum, Optimizer
+from nnscratch.engine import Optimizer, get_optimizer
 
 ADAPTIVE_FACTOR = 5.0
 ADAPTIVE_MIN_LR = 1e-6
@@ -62,12 +62,16 @@ class SklearnRate:
 
 def make_optimizer(solver: str, momentum: float, nesterov: bool, beta_1: float, beta_2: float,
                    epsilon: float) -> Optimizer:
-    """'gd': plain steps; 'sgd': momentum (plain steps when momentum is 0); 'adam'."""
+    """The engine's optimizer for a solver (:func:`nnscratch.engine.get_optimizer` names it).
+
+    'gd': plain steps; 'sgd': 'nesterov' or 'momentum' with ``momentum``, plain steps ('sgd')
+    when it is 0; 'adam' with ``beta_1``, ``beta_2``, ``epsilon``.
+    """
     if solver == "adam":
-        return Adam(beta_1, beta_2, epsilon)
+        return get_optimizer("adam", beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
     if solver == "sgd" and momentum > 0:
-        return Momentum(float(momentum), nesterov=bool(nesterov))
-    return GD()
+        return get_optimizer("nesterov" if nesterov else "momentum", momentum=float(momentum))
+    return get_optimizer(solver)
 
 
 def batch_rows(solver: str, batch_size: int | str, n_samples: int) -> int | None:
@@ -76,7 +80,7 @@ def batch_rows(solver: str, batch_size: int | str, n_samples: int) -> int | None
         return None
     if batch_size == "auto":
         return min(200, n_samples)
-    batch_size = int(batch_size)  # validated >= 1 by the estimator's parameter constraints
+    batch_size = int(batch_size)  # checked >= 1 by the estimator (_estimator_params)
     if batch_size > n_samples:
         warnings.warn(f"batch_size={batch_size} is larger than the {n_samples} training samples; "
                       f"using {n_samples}", UserWarning, stacklevel=3)

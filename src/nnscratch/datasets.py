@@ -238,8 +238,9 @@ def make_dataset(name: str, n_samples: int = 300, n_classes: int | None = None,
     return make(**kwargs)
 
 
-def _label_array(values: list[str]) -> np.ndarray:
-    """Labels as ints if every one is an integer, else floats if numeric, else strings."""
+def parse_labels(values: list[str]) -> np.ndarray:
+    """Labels read from text: ints if every one is an integer, else floats if all are numbers,
+    else strings (what :func:`load_csv` returns as ``y``)."""
     for kind in (int, float):
         try:
             return np.array([kind(v) for v in values])
@@ -268,13 +269,42 @@ def _read_rows(path: Path, delimiter: str) -> list[list[str]]:
 
 
 def csv_header(path: str | os.PathLike[str], delimiter: str = ",") -> list[str]:
-    """The column names of a CSV file as :func:`load_csv` reads them (stripped); [] if the
-    file cannot be read."""
-    try:
-        rows = _read_rows(Path(path), delimiter)
-    except (OSError, ValueError):
-        return []
+    """The column names of a CSV file as :func:`load_csv` reads them: its first row, stripped.
+
+    Raises ``OSError`` when the file cannot be read, ``ValueError`` when it is not UTF-8 (or
+    UTF-16 with its byte-order mark) CSV text.
+    """
+    rows = _read_rows(Path(path), delimiter)
     return [c.strip() for c in rows[0]] if rows else []
+
+
+def target_column(header: list[str], target: str | int | None, path: str = "the CSV file") -> int:
+    """Index of the label column in ``header``.
+
+    Parameters
+    ----------
+    header : column names
+    target : a column name; or a 0-based index (negative counts from the end), as an int or as
+        text that is not a column name (``'2'``, ``'-1'``); None: the last column
+    path : the file, for the error message
+
+    Raises
+    ------
+    ValueError : no such column (the message lists the columns)
+    """
+    if target is None:
+        return len(header) - 1
+    if isinstance(target, str) and target not in header and target.lstrip("-").isdigit():
+        target = int(target)
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        if not -len(header) <= target < len(header):
+            raise ValueError(f"target column index {target} out of range for {len(header)} "
+                             f"columns in {str(path)!r}: {', '.join(header)}")
+        return int(target) % len(header)
+    if target in header:
+        return header.index(target)
+    raise ValueError(f"target column {target!r} not in {str(path)!r}; its columns are: "
+                     f"{', '.join(header)}. Pass one of them as the target")
 
 
 def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
@@ -284,14 +314,16 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     Parameters
     ----------
     path : path of the CSV file (first row: column names)
-    target : name (or 0-based index) of the label column; None means the last column
+    target : name (or 0-based index, see :func:`target_column`) of the label column; None means
+        the last column
     delimiter : field separator
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features), float64, every column but ``target``
+    X : ndarray of shape (n_samples, n_features), float64, every column but ``target``, in the
+        order of the header (:func:`csv_header`)
     y : ndarray of shape (n_samples,), the labels as they are in the file: ints if all are
-        integers, floats if all are numbers, strings otherwise (map them with LabelEncoder)
+        integers, floats if all are numbers, strings otherwise (:func:`parse_labels`)
 
     Raises
     ------
@@ -311,18 +343,7 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     if len(header) < 2:
         raise ValueError(f"CSV file {str(path)!r} has {len(header)} column; need at least one "
                          "feature and a target (is the delimiter right?)")
-    if target is None:
-        col = len(header) - 1
-    elif isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if not -len(header) <= target < len(header):
-            raise ValueError(f"target column index {target} out of range for {len(header)} "
-                             f"columns in {str(path)!r}: {', '.join(header)}")
-        col = int(target) % len(header)
-    elif target in header:
-        col = header.index(target)
-    else:
-        raise ValueError(f"target column {target!r} not in {str(path)!r}; its columns are: "
-                         f"{', '.join(header)}. Pass one of them as the target")
+    col = target_column(header, target, str(path))
     for i, row in enumerate(data, start=2):
         if len(row) != len(header):
             raise ValueError(f"{str(path)!r} line {i} has {len(row)} fields; the header has "
@@ -342,7 +363,7 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
         i, j = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"feature column {header[feature_cols[j]]!r} of {str(path)!r} has a "
                          f"non-finite value on line {i + 2}; remove or fill it")
-    return X, _label_array([row[col].strip() for row in data])
+    return X, parse_labels([row[col].strip() for row in data])
 
 
 __all__ = [
@@ -354,6 +375,8 @@ __all__ = [
     "load_csv",
     "make_dataset",
     "moons",
+    "parse_labels",
     "spirals",
+    "target_column",
     "xor",
 ]

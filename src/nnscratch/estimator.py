@@ -8,40 +8,43 @@ encodes labels, maps scikit-learn's solver parameters onto the engine
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-)
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from nnscratch._estimator_params import check_params
 from nnscratch._estimator_solver import SklearnRate, batch_rows, hidden_sizes, make_optimizer
 from nnscratch.engine import (
-    ACTIVATIONS,
-    INITIALIZERS,
     DivergenceError,
     History,
     Network,
     Params,
+    get_activation,
     init_params,
     train,
 )
 from nnscratch.engine.losses import one_hot
+from nnscratch.io import ModelData, ModelFileError, read_model, write_model
+
+# fitted attributes a model file keeps besides the weights and classes (scikit-learn's names)
+SAVED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
+         "best_validation_score_", "interrupted_")
+# the private warm-start state: saved name -> attribute (ints, 0 when absent)
+PRIVATE = {"n_steps": "_n_steps", "no_improvement_count": "_no_improvement_count"}
 
 
 @contextmanager
@@ -72,9 +75,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : array-like of int >= 1, or int, default=(100,)
         Units of each hidden layer; ``()`` is softmax regression.
-    activation : {'tanh', 'logistic', 'relu', 'identity', 'leaky_relu', 'elu', 'softplus', \
-'sigmoid'}, default='relu'
-        Hidden-layer nonlinearity.
+    activation : str or tuple of str, default='relu'
+        Hidden-layer nonlinearity: one of 'tanh', 'logistic', 'relu', 'identity', 'leaky_relu',
+        'elu', 'softplus', 'sigmoid' (= 'logistic') for every hidden layer, or a tuple of them,
+        one per hidden layer (``activation=('relu', 'tanh')`` with
+        ``hidden_layer_sizes=(20, 10)``). 'glorot' scales every layer for the first one.
     solver : {'adam', 'sgd', 'gd'}, default='adam'
         'gd': full-batch plain gradient descent (the tutorial's; ``batch_size``, ``shuffle`` and
         ``momentum`` unused); 'sgd': minibatches with (Nesterov) momentum, plain steps when
@@ -85,9 +90,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Minibatch rows ('sgd', 'adam'); 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive'} or callable, default='constant'
         scikit-learn's schedules for 'sgd' and 'gd' ('adam' keeps ``learning_rate_init``). A
-        callable ``lr(step) -> float`` (e.g. :func:`nnscratch.engine.step_decay`) sets the rate of
-        every update for every solver; ``step`` counts updates from 0 and goes on across
-        ``partial_fit`` calls; ``learning_rate_init`` is then unused.
+        callable ``lr(step) -> float``, i.e. an engine schedule (:func:`nnscratch.engine.\
+step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
+        :func:`nnscratch.engine.schedules.get_schedule` by name) sets the rate of every update
+        for every solver; ``step`` counts updates from 0 and goes on across ``partial_fit``
+        calls; ``learning_rate_init`` is then unused. A schedule that reacts to the end of an
+        epoch (ReduceOnPlateau) gets the engine's end-of-epoch calls. Each ``fit`` (not
+        ``partial_fit``, not a warm start) trains with a fresh deep copy of the object, so the
+        object passed is never changed and two fits give the same result.
     learning_rate_init : float > 0, default=1e-3
     power_t : float >= 0, default=0.5
         Exponent of 'invscaling': ``lr = learning_rate_init / (t + 1)^power_t``, t = samples seen.
@@ -122,6 +132,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ``random_state``; 'seed' is the tutorial's ``randn / sqrt(fan_in)``.
     dtype : {'float64', 'float32'}, default='float64'
         Precision of the weights and of the computation (X is converted).
+    callbacks : list of callables or None, default=None
+        Engine callbacks, called ``cb(history, network)`` after every epoch of every ``fit`` and
+        ``partial_fit`` (:class:`nnscratch.engine.History` so far, the live
+        :class:`nnscratch.engine.Network`: copy its parameters to keep them); one that returns
+        True stops training (``n_iter_`` counts the epochs run). E.g.
+        :class:`nnscratch.engine.callbacks.Snapshots` records the weights for an animation.
+        Saved as None in model files.
 
     Attributes
     ----------
@@ -165,15 +182,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
       ``out_activation_ == 'logistic'``, ``coefs_[-1]`` of shape (fan_in, 1)); nnscratch has
       ``n_outputs_ == 2`` and ``coefs_[-1]`` of shape (fan_in, 2). With three or more classes
       the two models are the same function and, from the same weights, take the same steps.
-    - No 'lbfgs' solver and no ``max_fun``; 'gd' added. Multilabel targets and ``sample_weight``
-      are not supported.
+    - No 'lbfgs' solver and no ``max_fun``; 'gd' added; ``activation`` may name one activation per
+      layer; ``callbacks`` added. Multilabel targets and ``sample_weight`` are not supported.
     - ``tol=None`` is accepted (never stop early).
     - If training diverges (a non-finite loss or weight) the estimator keeps the last finite
       weights as its fitted state and raises :class:`nnscratch.engine.DivergenceError`.
 
-    Saving: the fitted state is the public attributes above (``coefs_``/``intercepts_`` are
-    arrays); the engine network is rebuilt from them (:meth:`network`). The optimizer state
-    kept for ``partial_fit`` (momenta, Adam moments) is private.
+    Saving: :meth:`save` writes the fitted state (the public attributes above; ``coefs_`` and
+    ``intercepts_`` are arrays) as a model file, :func:`nnscratch.load` reads it back;
+    :meth:`to_model_data` / :meth:`from_model_data` convert to and from the plain
+    :class:`nnscratch.io.ModelData`. The engine network is rebuilt from the weights
+    (:meth:`network`). The optimizer state kept for ``partial_fit`` (momenta, Adam moments) is
+    not saved.
 
     Examples
     --------
@@ -186,37 +206,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     0.98
     """
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"gd", "sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"}), callable],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "init": [StrOptions(set(INITIALIZERS))],
-        "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
-    }
-
     def __init__(
         self,
         hidden_layer_sizes: Any = (100,),
-        activation: str = "relu",
+        activation: str | Sequence[str] = "relu",
         *,
         solver: str = "adam",
         alpha: float = 0.0001,
@@ -240,6 +233,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change: int | float = 10,
         init: str = "glorot",
         dtype: Any = "float64",
+        callbacks: Sequence[Callable[..., Any]] | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -265,9 +259,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.init = init
         self.dtype = dtype
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------------ fitting
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Train on ``X`` for up to ``max_iter`` epochs.
 
@@ -282,7 +276,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, incremental=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over ``X``, continuing from the current weights and optimizer state.
 
@@ -302,11 +295,33 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True; use fit, or "
                              "set early_stopping=False")
         with _numeric_hint():  # classes=[1, nan]: a ValueError, not a RuntimeWarning
-            _check_partial_fit_first_call(self, classes)
+            if classes is not None:
+                classes = unique_labels(classes)
+                if not hasattr(self, "classes_"):
+                    self.classes_ = classes
+                elif not np.array_equal(self.classes_, classes):
+                    raise ValueError(f"classes={classes.tolist()} differs from the classes of the "
+                                     f"previous partial_fit calls, {self.classes_.tolist()}")
+            elif not hasattr(self, "classes_"):
+                raise ValueError("classes must be passed on the first call to partial_fit: every "
+                                 "class of the problem, e.g. classes=np.unique(y_all)")
         return self._fit(X, y, incremental=True)
 
+    def check_params(self) -> None:
+        """Check every hyperparameter, as ``fit`` does first (e.g. before a grid search).
+
+        Raises
+        ------
+        ValueError
+            Naming the first invalid parameter, what it must be and the value given.
+        """
+        check_params(self.get_params(deep=False))
+        self._activations(len(hidden_sizes(self.hidden_layer_sizes)))
+
     def _fit(self, X: Any, y: Any, incremental: bool) -> MLPClassifier:
+        self.check_params()
         hidden = hidden_sizes(self.hidden_layer_sizes)
+        activations = self._activations(len(hidden))
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         dtype = np.dtype(self.dtype)
         with _numeric_hint():
@@ -318,13 +333,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         rs = check_random_state(self.random_state)
         if first:
             params = init_params(sizes, self.init, random_state=rs, dtype=dtype,
-                                 activation=self.activation)
-            self.t_ = 0
-            self._no_improvement_count = 0
-            self.loss_curve_: list[float] = []
-            self.best_loss_: float | None = math.inf
-            self.validation_scores_: list[float] | None = None
-            self.best_validation_score_: float | None = None
+                                 activation=activations[0] if activations else "identity")
+            history = History()
         else:
             params = self._params()
             if params.layer_sizes != sizes:
@@ -333,7 +343,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     f"{params.layer_sizes}, but hidden_layer_sizes={self.hidden_layer_sizes!r} "
                     f"and the data ask for {sizes}; fit with warm_start=False"
                 )
-        net = Network(params, self.activation)
+            history = History(  # the fitted state goes on
+                loss=list(self.loss_curve_), val_score=list(self.validation_scores_ or []),
+                n_steps=self._n_steps, n_samples_seen=self.t_,
+                n_no_improvement=self._no_improvement_count,
+                best_loss=math.inf if self.best_loss_ is None else self.best_loss_,
+                best_val_score=(-math.inf if self.best_validation_score_ is None
+                                else self.best_validation_score_),
+            )
+        net = Network(params, activations)
 
         validation = None
         if self.early_stopping:
@@ -350,24 +368,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 X, y_enc, random_state=rs, test_size=self.validation_fraction, stratify=strata)
             validation = (X_val, y_val)
 
-        if not (incremental and hasattr(self, "_optimizer")) or first:
+        if first or not (incremental and hasattr(self, "_optimizer")):
             self._optimizer = make_optimizer(self.solver, self.momentum, self.nesterovs_momentum,
                                              self.beta_1, self.beta_2, self.epsilon)
-            self._schedule = self._make_schedule()
-            self._n_steps = 0
+            self._schedule = self._make_schedule(history.n_samples_seen)
+            history.n_steps = 0
         schedule = self._schedule
         if isinstance(schedule, SklearnRate):
             schedule.samples_per_epoch = X.shape[0]
 
-        n_before = len(self.loss_curve_)
-        history = History(
-            loss=list(self.loss_curve_), val_score=list(self.validation_scores_ or []),
-            n_steps=self._n_steps, n_samples_seen=self.t_,
-            n_no_improvement=self._no_improvement_count,
-            best_loss=math.inf if self.best_loss_ is None else self.best_loss_,
-            best_val_score=(-math.inf if self.best_validation_score_ is None
-                            else self.best_validation_score_),
-        )
+        n_before = history.n_epochs
         try:
             # a run that overflows is reported once, as a DivergenceError, not as RuntimeWarnings
             with np.errstate(over="ignore", invalid="ignore"):
@@ -379,17 +389,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     shuffle=bool(self.shuffle), random_state=rs, validation=validation,
                     early_stopping=bool(self.early_stopping), tol=self.tol,
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
+                    callbacks=list(self.callbacks or ()),
                     verbose=bool(self.verbose), history=history,
                 )
         except DivergenceError as exc:
-            self._store(params, exc.history, n_before)
+            self._set_fitted(params, self._state(exc.history, n_before))
             raise DivergenceError(
                 f"MLPClassifier diverged in epoch {exc.history.n_epochs + 1}: the loss blew up or "
                 "became non-finite. The estimator keeps the last finite weights. Lower "
                 f"learning_rate_init (got {self.learning_rate_init}) or scale X (StandardScaler).",
                 exc.history) from None
-        self._store(params, history, n_before)
-        self.interrupted_ = history.stop_reason == "interrupted"
+        self._set_fitted(params, self._state(history, n_before))
         if history.stop_reason == "interrupted":
             warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,
                           stacklevel=4)
@@ -399,6 +409,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 f"optimization hasn't converged yet (tol={self.tol}); raise max_iter or tol.",
                 ConvergenceWarning, stacklevel=4)
         return self
+
+    def _activations(self, n_hidden: int) -> list[str]:
+        """``activation`` as one canonical name per hidden layer ('sigmoid' is 'logistic')."""
+        names = [self.activation] * n_hidden if isinstance(self.activation, str) \
+            else list(self.activation)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"activation names {len(names)} activations for {n_hidden} hidden layers "
+                f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); give one name, or one per "
+                "hidden layer")
+        return [get_activation(a).name for a in names]
 
     def _encode(self, y: np.ndarray, first: bool, incremental: bool) -> np.ndarray:
         """Class labels -> 0..K-1, defining or checking ``classes_``."""
@@ -418,30 +439,37 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                              "samples of at least 2 classes")
         return np.searchsorted(self.classes_, y)
 
-    def _make_schedule(self) -> Any:
+    def _make_schedule(self, t: int) -> Any:
         if callable(self.learning_rate):
-            return self.learning_rate
+            return copy.deepcopy(self.learning_rate)  # a fresh state (ReduceOnPlateau) per fit
         kind = "constant" if self.solver == "adam" else self.learning_rate
-        return SklearnRate(kind, self.learning_rate_init, self.power_t, t=self.t_)
+        return SklearnRate(kind, self.learning_rate_init, self.power_t, t=t)
 
-    def _store(self, params: Params, history: History, n_before: int) -> None:
+    def _state(self, history: History, n_before: int) -> dict[str, Any]:
+        """The fitted attributes after training, from the engine's history."""
+        return {
+            "loss_curve_": list(history.loss),
+            "n_iter_": history.n_epochs - n_before,
+            "t_": history.n_samples_seen,
+            "_n_steps": history.n_steps,
+            "_no_improvement_count": history.n_no_improvement,
+            "best_loss_": None if self.early_stopping else history.best_loss,
+            "validation_scores_": list(history.val_score) if self.early_stopping else None,
+            "best_validation_score_": history.best_val_score if self.early_stopping else None,
+            "interrupted_": history.stop_reason == "interrupted",
+        }
+
+    def _set_fitted(self, params: Params, state: dict[str, Any]) -> None:
+        """Set every fitted attribute: the weights, the layer counts, and ``state`` (the one
+        place that does, for ``fit``, ``partial_fit`` and :meth:`from_model_data`)."""
         self.coefs_ = list(params.coefs)
         self.intercepts_ = list(params.intercepts)
         self.n_layers_ = len(params.layer_sizes)
         self.n_outputs_ = params.layer_sizes[-1]
         self.out_activation_ = "softmax"
-        self.loss_curve_ = list(history.loss)
+        for name, value in state.items():
+            setattr(self, name, value)
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else math.nan
-        self.n_iter_ = len(self.loss_curve_) - n_before
-        self.t_ = history.n_samples_seen
-        self._n_steps = history.n_steps
-        self._no_improvement_count = history.n_no_improvement
-        if self.early_stopping:
-            self.best_loss_ = None
-            self.validation_scores_ = list(history.val_score)
-            self.best_validation_score_ = history.best_val_score
-        else:
-            self.best_loss_ = history.best_loss
 
     # ------------------------------------------------------------------ prediction
     def _params(self) -> Params:
@@ -450,7 +478,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def network(self) -> Network:
         """The engine :class:`~nnscratch.engine.Network` of the fitted weights (a copy)."""
         check_is_fitted(self)
-        return Network(self._params(), self.activation)
+        return Network(self._params(), self._activations(len(self.coefs_) - 1))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (softmax outputs).
@@ -479,17 +507,169 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     # ------------------------------------------------------------------ model files
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def to_model_data(self) -> ModelData:
+        """The fitted model as plain data for :func:`nnscratch.io.write_model` (no copies).
+
+        Returns
+        -------
+        model : ModelData: weights, classes, one activation name per hidden layer,
+            ``get_params()`` and the fitted attributes (``n_iter_``, ``loss_curve_``, ...,
+            ``feature_names`` when X had column names)
+        """
+        check_is_fitted(self)
+        fitted: dict[str, Any] = {name: getattr(self, name) for name in SAVED
+                                  if hasattr(self, name)}
+        for name, attribute in PRIVATE.items():  # the state a warm start continues from
+            fitted[name] = getattr(self, attribute, 0)
+        if hasattr(self, "feature_names_in_"):
+            fitted["feature_names"] = [str(f) for f in self.feature_names_in_]
+        return ModelData(
+            coefs=list(self.coefs_), intercepts=list(self.intercepts_),
+            classes=np.asarray(self.classes_),
+            activations=self._activations(len(self.coefs_) - 1),
+            estimator=type(self).__name__, hyperparameters=self.get_params(deep=False),
+            fitted=fitted,
+        )
+
+    def save(self, path: str | os.PathLike[str], notes: dict[str, Any] | None = None) -> Path:
         """Save the fitted model: an ``.npz`` of the weights and classes plus JSON metadata.
 
         No pickle; the write is atomic (a crash leaves the previous file intact). Load it with
         :func:`nnscratch.load`. Hyperparameters that are not data (a RandomState, a callable
-        ``learning_rate``) are saved as None.
+        ``learning_rate``, ``callbacks``) are saved as None.
+
+        Parameters
+        ----------
+        path : str or path-like, the file (the name is used as given; no suffix is added)
+        notes : dict of JSON data, optional
+            Kept in the file for the program that wrote it (``nnscratch.io.read_model(path).
+            notes``); loading ignores them.
 
         Returns
         -------
-        path : Path, the file written (the name is used as given)
+        path : Path, the file written
         """
-        from nnscratch.io import save
+        data = self.to_model_data()
+        data.notes = dict(notes or {})
+        return write_model(path, data)
 
-        return save(self, path)
+    @classmethod
+    def from_model_data(cls, data: ModelData) -> MLPClassifier:
+        """A fitted estimator from a model file's data (:func:`nnscratch.io.read_model`).
+
+        The one constructor of a loaded model (``nnscratch.load`` calls it). Hyperparameters saved
+        as None because they were not data (a callable ``learning_rate``) get their defaults.
+
+        Raises
+        ------
+        ValueError
+            The data is not an MLPClassifier's, or its hyperparameters or fitted attributes
+            are invalid or do not fit its weights.
+        """
+        if data.estimator != cls.__name__:
+            raise ValueError(f"it holds a {data.estimator!r}, not an {cls.__name__}")
+        known = cls().get_params(deep=False)
+        unknown = sorted(set(data.hyperparameters) - set(known))
+        if unknown:
+            warnings.warn(f"ignoring hyperparameters this nnscratch does not know: {unknown}",
+                          UserWarning, stacklevel=3)
+        # what was not data (a callable learning_rate) was saved as None: its default then
+        hyper = {k: v for k, v in data.hyperparameters.items()
+                 if k in known and (v is not None or _none_is_valid(k))}
+        hyper["hidden_layer_sizes"] = data.layer_sizes[1:-1]
+        hyper["dtype"] = str(data.dtype)
+        acts = data.activations  # the weights' own, one per hidden layer
+        saved: Any = hyper.get("activation")
+        saved = tuple(saved) if isinstance(saved, list) else saved
+        try:
+            agrees = [get_activation(a).name for a in
+                      ([saved] * len(acts) if isinstance(saved, str) else saved)] == acts
+        except (TypeError, ValueError):
+            agrees = False
+        if not agrees:  # missing, or another spelling of a file's activations
+            saved = (acts[0] if len(set(acts)) == 1 else tuple(acts)) if acts else "relu"
+        hyper["activation"] = saved
+        est = cls(**hyper)
+        try:
+            check_params(est.get_params(deep=False))
+        except ValueError as exc:
+            raise ValueError(f"invalid hyperparameters: {exc}") from None
+        fitted = dict(data.fitted)
+        _check_saved(fitted, data.layer_sizes[0])
+        est.classes_ = data.classes
+        est.n_features_in_ = data.layer_sizes[0]
+        if fitted.get("feature_names") is not None:
+            est.feature_names_in_ = np.asarray(fitted["feature_names"], dtype=object)
+        curve = [float(v) for v in fitted.get("loss_curve_") or []]
+        state: dict[str, Any] = {
+            "n_iter_": len(curve), "t_": 0, "best_loss_": min(curve, default=math.inf),
+            "validation_scores_": None, "best_validation_score_": None, "interrupted_": False,
+        }
+        state.update({name: fitted[name] for name in SAVED if name in fitted})
+        state.update({attr: int(fitted.get(name) or 0) for name, attr in PRIVATE.items()})
+        state["loss_curve_"] = curve
+        state.pop("loss_", None)  # follows from the curve
+        est._set_fitted(Params.from_arrays(data.coefs, data.intercepts, data.dtype), state)
+        return est
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLPClassifier:
+        """Load a model file written by :meth:`save` (or ``nnscratch train --save``).
+
+        Returns
+        -------
+        estimator : MLPClassifier, fitted: ``predict`` gives exactly the saved model's predictions
+
+        Raises
+        ------
+        ModelFileError
+            The file is not a valid model file, or its hyperparameters do not fit its weights.
+        OSError
+            The file cannot be opened.
+        """
+        data = read_model(path)
+        try:
+            return cls.from_model_data(data)
+        except ValueError as exc:
+            raise ModelFileError(path, str(exc)) from None
+
+
+def load(path: str | os.PathLike[str]) -> MLPClassifier:
+    """``nnscratch.load(path)``: :meth:`MLPClassifier.load`, the fitted model of a model file."""
+    return MLPClassifier.load(path)
+
+
+def _none_is_valid(name: str) -> bool:
+    try:
+        check_params({name: None})
+    except ValueError:
+        return False
+    return True
+
+
+def _check_saved(fitted: dict[str, Any], n_features: int) -> None:
+    """Types of the fitted attributes a file may carry (a tampered file fails here, not later)."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def count(v: Any) -> bool:
+        return type(v) is int and v >= 0
+
+    def numbers(v: Any) -> bool:
+        return isinstance(v, list) and all(number(x) for x in v)
+
+    checks: dict[str, Callable[[Any], bool]] = {
+        "n_iter_": count, "t_": count, **{name: count for name in PRIVATE},
+        "loss_": number,
+        "best_loss_": lambda v: v is None or number(v),
+        "best_validation_score_": lambda v: v is None or number(v),
+        "loss_curve_": numbers,
+        "validation_scores_": lambda v: v is None or numbers(v),
+        "interrupted_": lambda v: isinstance(v, bool),
+        "feature_names": lambda v: v is None or (isinstance(v, list) and len(v) == n_features
+                                                 and all(isinstance(x, str) for x in v)),
+    }
+    for name, ok in checks.items():
+        if name in fitted and not ok(fitted[name]):
+            raise ValueError(f"fitted attribute {name!r} has an invalid value "
+                             f"{fitted[name]!r:.80}")

@@ -10,11 +10,13 @@ Layout of a model file (a zip archive, as :func:`numpy.savez` writes it)::
     metadata = {"format": "nnscratch-model", "format_version": 1, "nnscratch_version": "0.1.0",
                 "estimator": "MLPClassifier", "hyperparameters": {...}, "layer_sizes": [2, 3, 2],
                 "activations": ["tanh"], "output": "softmax", "dtype": "float64", "fitted": {...},
-                "unsaved_hyperparameters": [...]}   (those that are not data: saved as None)
+                "unsaved_hyperparameters": [...],   (those that are not data: saved as None)
+                "notes": {...}}                      (optional: what the writing program adds)
 
-:func:`write_model` / :func:`read_model` handle this plain description of a network;
-:func:`save` / :func:`load` turn an :class:`~nnscratch.MLPClassifier` into one and back
-(``MLPClassifier.save(path)``, ``nnscratch.load(path)``).
+This module knows model files, not estimators: :func:`write_model` takes a :class:`ModelData` (plain
+arrays and JSON data) and :func:`read_model` returns one. :class:`~nnscratch.MLPClassifier` turns
+itself into one (``to_model_data``, ``save``) and builds itself from one (``from_model_data``,
+``nnscratch.load``).
 
 Nothing is ever unpickled: every member is parsed from its ``.npy`` header and raw bytes, after the
 header's dtype, shape and size are checked against the metadata, so a file can neither run code
@@ -35,20 +37,16 @@ import json
 import math
 import os
 import secrets
-import warnings
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
-from nnscratch.engine.activations import ACTIVATIONS, get_activation
-
-if TYPE_CHECKING:  # io -> estimator -> engine; the estimator is imported when a model is loaded
-    from nnscratch.estimator import MLPClassifier
+from nnscratch._version import __version__
+from nnscratch.engine.activations import ACTIVATIONS
 
 FORMAT = "nnscratch-model"
 FORMAT_VERSION = 1
@@ -93,6 +91,8 @@ class ModelData:
     estimator : str, the class that wrote it (``'MLPClassifier'``)
     hyperparameters : dict, the estimator's ``get_params()`` (JSON values)
     fitted : dict, other fitted attributes worth keeping (JSON values: ``n_iter_``, ...)
+    notes : dict, JSON data for the program that wrote the file (``nnscratch train`` keeps its
+        command, label column and stop reason there); no reader depends on it
     nnscratch_version : str, filled in by :func:`write_model`
     """
 
@@ -103,6 +103,7 @@ class ModelData:
     estimator: str = "MLPClassifier"
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     fitted: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
     nnscratch_version: str = ""
 
     @property
@@ -138,8 +139,6 @@ def jsonable(value: Any) -> Any:
 
 
 def _metadata(model: ModelData) -> dict[str, Any]:
-    from nnscratch import __version__
-
     hyper, unsaved = {}, []  # a RandomState or a callable cannot be saved as data: None
     for key, value in model.hyperparameters.items():
         try:
@@ -159,7 +158,16 @@ def _metadata(model: ModelData) -> dict[str, Any]:
         "output": "softmax",
         "dtype": str(model.dtype),
         "fitted": jsonable(model.fitted),
+        "notes": _notes(model.notes),
     }
+
+
+def _notes(notes: dict[str, Any]) -> Any:
+    try:
+        return jsonable(notes)
+    except TypeError as exc:
+        raise ValueError(f"notes must be JSON data (str keys; numbers, strings, lists, dicts, "
+                         f"None): {exc}") from None
 
 
 def _arrays(model: ModelData) -> dict[str, np.ndarray]:
@@ -325,6 +333,7 @@ def _parse(raw: dict[str, bytes]) -> ModelData:
         estimator=meta["estimator"],
         hyperparameters=meta["hyperparameters"],
         fitted=meta["fitted"],
+        notes=meta.get("notes", {}),
         nnscratch_version=meta["nnscratch_version"],
     )
 
@@ -354,6 +363,8 @@ def _check_metadata(meta: Any) -> None:
                        f"({len(sizes) - 2}); got {acts!r:.80}")
     if meta["output"] != "softmax":
         raise _Invalid(f"unknown output {meta['output']!r}; this nnscratch reads 'softmax'")
+    if not isinstance(meta.get("notes", {}), dict):
+        raise _Invalid(f"metadata 'notes' must be a dict; got {meta['notes']!r:.80}")
     if meta["dtype"] not in DTYPES:
         raise _Invalid(f"dtype must be one of {', '.join(DTYPES)}; got {meta['dtype']!r}")
 
@@ -382,132 +393,5 @@ def _check_arrays(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], where:
                        f"got {classes.tolist()!r:.80}")
 
 
-# --- the estimator ---------------------------------------------------------------------------
-# fitted attributes kept in the metadata besides the weights and classes (scikit-learn's names)
-FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
-          "best_validation_score_", "interrupted_")
-# the estimator's private warm-start state: saved name -> attribute (ints, 0 when absent)
-PRIVATE = {"n_steps": "_n_steps", "no_improvement_count": "_no_improvement_count"}
-
-
-def model_data(estimator: MLPClassifier) -> ModelData:
-    """A fitted :class:`~nnscratch.MLPClassifier` as plain data (arrays are not copied)."""
-    check_is_fitted(estimator)
-    fitted = {name: getattr(estimator, name) for name in FITTED if hasattr(estimator, name)}
-    for name, private in PRIVATE.items():  # the state a warm start continues from
-        fitted[name] = getattr(estimator, private, 0)
-    if hasattr(estimator, "feature_names_in_"):
-        fitted["feature_names"] = [str(f) for f in estimator.feature_names_in_]
-    return ModelData(
-        coefs=list(estimator.coefs_), intercepts=list(estimator.intercepts_),
-        classes=np.asarray(estimator.classes_),
-        activations=[get_activation(estimator.activation).name] * (len(estimator.coefs_) - 1),
-        estimator=type(estimator).__name__, hyperparameters=estimator.get_params(deep=False),
-        fitted=fitted,
-    )
-
-
-def save(estimator: MLPClassifier, path: PathLike) -> Path:
-    """Save a fitted estimator to ``path`` (atomic; no pickle). See :func:`load`."""
-    return write_model(path, model_data(estimator))
-
-
-def load(path: PathLike) -> MLPClassifier:
-    """Load a model file written by :meth:`MLPClassifier.save` (or ``nnscratch train --save``).
-
-    Returns
-    -------
-    estimator : MLPClassifier, fitted: ``predict`` gives exactly the saved model's predictions
-
-    Raises
-    ------
-    ModelFileError
-        The file is not a valid model file, or its hyperparameters do not fit its weights.
-    OSError
-        The file cannot be opened.
-    """
-    data = read_model(path)
-    try:
-        return _estimator(data)
-    except _Invalid as exc:
-        raise ModelFileError(path, str(exc)) from None
-
-
-def _estimator(data: ModelData) -> MLPClassifier:
-    from nnscratch.estimator import MLPClassifier
-
-    if data.estimator != "MLPClassifier":
-        raise _Invalid(f"it holds a {data.estimator!r}, not an MLPClassifier")
-    if len(set(data.activations)) > 1:
-        raise _Invalid(f"its hidden layers use different activations {data.activations}; an "
-                       "MLPClassifier has one: read it with nnscratch.io.read_model instead")
-    known = MLPClassifier().get_params(deep=False)
-    hyper = {k: v for k, v in data.hyperparameters.items() if k in known}
-    unknown = sorted(set(data.hyperparameters) - set(known))
-    if unknown:
-        warnings.warn(f"ignoring hyperparameters this nnscratch does not know: {unknown}",
-                      UserWarning, stacklevel=3)
-    hidden = data.layer_sizes[1:-1]
-    hyper["hidden_layer_sizes"] = hidden
-    hyper["dtype"] = str(data.dtype)
-    saved = hyper.get("activation")
-    if saved not in ACTIVATIONS:
-        hyper.pop("activation", None)
-    if data.activations and (saved not in ACTIVATIONS
-                             or get_activation(saved).name != data.activations[0]):
-        hyper["activation"] = data.activations[0]  # the weights' own ('sigmoid' is 'logistic')
-    est = MLPClassifier(**hyper)
-    try:
-        est._validate_params()  # scikit-learn's parameter constraints, as fit would check them
-    except (ValueError, TypeError) as exc:
-        raise _Invalid(f"invalid hyperparameters: {exc}") from None
-    fitted = dict(data.fitted)
-    _check_fitted(fitted, data.layer_sizes[0])
-    est.coefs_ = data.coefs
-    est.intercepts_ = data.intercepts
-    est.classes_ = data.classes
-    est.n_features_in_ = data.layer_sizes[0]
-    if fitted.get("feature_names") is not None:
-        est.feature_names_in_ = np.asarray(fitted.pop("feature_names"), dtype=object)
-    est.n_layers_ = len(data.layer_sizes)
-    est.n_outputs_ = data.layer_sizes[-1]
-    est.out_activation_ = "softmax"
-    for name, private in PRIVATE.items():
-        setattr(est, private, int(fitted.pop(name, 0) or 0))
-    curve = [float(v) for v in fitted.get("loss_curve_") or []]
-    defaults = {"n_iter_": len(curve), "t_": 0, "loss_": curve[-1] if curve else math.nan,
-                "best_loss_": min(curve, default=math.inf), "validation_scores_": None,
-                "best_validation_score_": None, "interrupted_": False}
-    for name in FITTED:
-        setattr(est, name, fitted.get(name, defaults.get(name)))
-    est.loss_curve_ = curve
-    return est
-
-
-def _check_fitted(fitted: dict[str, Any], n_features: int) -> None:
-    """Types of the fitted attributes a file may carry (a tampered file fails here, not later)."""
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-    checks: dict[str, Callable[[Any], bool]] = {
-        "n_iter_": lambda v: type(v) is int and v >= 0,
-        "t_": lambda v: type(v) is int and v >= 0,
-        **{name: (lambda v: type(v) is int and v >= 0) for name in PRIVATE},
-        "loss_": number,
-        "best_loss_": lambda v: v is None or number(v),
-        "best_validation_score_": lambda v: v is None or number(v),
-        "loss_curve_": lambda v: isinstance(v, list) and all(number(x) for x in v),
-        "validation_scores_": lambda v: v is None or (isinstance(v, list)
-                                                      and all(number(x) for x in v)),
-        "interrupted_": lambda v: isinstance(v, bool),
-        "feature_names": lambda v: v is None or (isinstance(v, list) and len(v) == n_features
-                                                 and all(isinstance(x, str) for x in v)),
-    }
-    for name, ok in checks.items():
-        if name in fitted and not ok(fitted[name]):
-            raise _Invalid(f"fitted attribute {name!r} has an invalid value "
-                           f"{fitted[name]!r:.80}")
-
-
-__all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "load", "model_data",
-           "read_model", "save", "write_model"]
+__all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "read_model",
+           "write_model"]

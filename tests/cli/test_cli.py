@@ -47,7 +47,7 @@ def test_tutorial_figures(tutorial_run):
         assert path.stat().st_size > 10_000, name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"Figures are in {out}/" in proc.stdout
-    assert (out / "index.html").is_file()  # the report (tests/test_report.py checks it)
+    assert (out / "index.html").is_file()  # the report (tests/viz/test_report.py checks it)
 
 
 def test_gradcheck_passes_and_fails():

@@ -102,7 +102,7 @@ CASES = {
     "predict ragged csv": (["predict", "--model", "{d}/model.npz", "--csv", "{d}/ragged.csv"],
                            r"^error: .* line 3 has 2 fields"),
     "predict missing target": (["predict", "--model", "{d}/model.npz", "--csv", "{d}/good.csv",
-                                "--target", "kind"], r"^error: label column 'kind' is not in"),
+                                "--target", "kind"], r"^error: target column 'kind' not in"),
     "predict wrong columns": (["predict", "--model", "{d}/model.npz", "--csv", "{d}/good.csv"],
                               r"^error: .* has 3 feature columns but the model takes 2; name "
                               r"the label column with --target"),

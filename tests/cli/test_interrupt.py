@@ -166,7 +166,7 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
     # moons: 300 samples, 225 for training in batches of 32: 8 batches an epoch
     pause_at = 20 * 8 + 3
     code, out, err, last = interrupt_at_pause(
-        tmp_path, command("nnscratch.experiments.exercises"),
+        tmp_path, command("nnscratch.estimator"),
         ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out",
          "--save", model], pause_at)
     assert_stopped_at_once(code, out, err)
@@ -180,7 +180,7 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
 
 def test_cli_train_without_save_exits_130(tmp_path):
     code, out, err, _ = interrupt_at_pause(
-        tmp_path, command("nnscratch.experiments.exercises"),
+        tmp_path, command("nnscratch.estimator"),
         ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out"], 5)
     assert_stopped_at_once(code, out, err)
     assert err.strip() == ("error: interrupted (Ctrl-C) after 0 epochs; the model keeps the "
@@ -201,7 +201,7 @@ def test_tutorial_stops_at_once(tmp_path):
 
 def test_exercises_stop_at_once(tmp_path):
     code, out, err, _ = interrupt_at_pause(
-        tmp_path, command("nnscratch.experiments.exercises"), ["exercises", "--out", tmp_path],
+        tmp_path, command("nnscratch.estimator"), ["exercises", "--out", tmp_path],
         100)
     assert_stopped_at_once(code, out, err)
     assert err.strip() == "error: interrupted (Ctrl-C)"

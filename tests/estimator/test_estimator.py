@@ -138,22 +138,17 @@ def test_clone_and_params_round_trip(data):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"learning_rate_init": -1}, "'learning_rate_init' parameter of MLPClassifier must be a "
-                                     "float in the range (0.0, inf). Got -1 instead."),
-        ({"alpha": -0.5}, "'alpha' parameter of MLPClassifier must be a float in the range "
-                          "[0.0, inf). Got -0.5 instead."),
-        ({"solver": "lbfgs"}, "'solver' parameter of MLPClassifier must be a str among"),
-        ({"activation": "swish"}, "'activation' parameter of MLPClassifier must be a str among"),
-        ({"momentum": 1.5}, "'momentum' parameter of MLPClassifier must be a float in the range "
-                            "[0.0, 1.0]. Got 1.5 instead."),
-        ({"batch_size": 0}, "'batch_size' parameter of MLPClassifier must be a str among "
-                            "{'auto'} or an int in the range [1, inf). Got 0 instead."),
-        ({"validation_fraction": 1.0}, "'validation_fraction' parameter of MLPClassifier must be"
-                                       " a float in the range (0.0, 1.0). Got 1.0 instead."),
-        ({"init": "xavier"}, "'init' parameter of MLPClassifier must be a str among"),
-        ({"dtype": "float16"}, "'dtype' parameter of MLPClassifier must be a str among"),
-        ({"max_iter": 0}, "'max_iter' parameter of MLPClassifier must be an int in the range "
-                          "[1, inf). Got 0 instead."),
+        ({"learning_rate_init": -1}, "MLPClassifier parameter learning_rate_init must be a float "
+                                     "in (0, inf); got -1"),
+        ({"alpha": -0.5}, "MLPClassifier parameter alpha must be a float in [0, inf); got -0.5"),
+        ({"solver": "lbfgs"}, "solver must be one of 'adam', 'gd', 'sgd'; got 'lbfgs'"),
+        ({"activation": "swish"}, "activation must be one of 'elu', 'identity', "),
+        ({"momentum": 1.5}, "momentum must be a float in [0, 1]; got 1.5"),
+        ({"batch_size": 0}, "batch_size must be 'auto' or an int >= 1; got 0"),
+        ({"validation_fraction": 1.0}, "validation_fraction must be a float in (0, 1); got 1.0"),
+        ({"init": "xavier"}, "init must be one of 'seed', 'glorot', 'he'; got 'xavier'"),
+        ({"dtype": "float16"}, "dtype must be 'float64', 'float32', "),
+        ({"max_iter": 0}, "max_iter must be an int >= 1; got 0"),
         ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes must be ints >= 1, got (3, 0)"),
         ({"hidden_layer_sizes": (3, 2.5)}, "hidden_layer_sizes must be ints >= 1, got (3, 2.5)"),
     ],

@@ -1,16 +1,14 @@
-"""The five exercises: ``nnscratch exercises`` as a user runs it, what each experiment shows, and
-the helpers it shares with ``nnscratch train``."""
+"""The five exercises: ``nnscratch exercises`` as a user runs it and what each experiment shows."""
 
 import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
+from nnscratch import MLPClassifier
 from nnscratch.datasets import moons
-from nnscratch.engine.losses import one_hot
-from nnscratch.experiments.exercises import fit_network, make_schedule
+from nnscratch.experiments.exercises import fit
 
 FIGURES = ["exercise1_minibatch.png", "exercise2_annealing.png", "exercise3_activations.png",
            "exercise4_three_classes.png", "exercise5_four_layers.png"]
@@ -90,39 +88,9 @@ def test_what_the_figures_show(table):
     assert four[1] < three[1] and four[3] > three[3]
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("constant", lambda t: 0.5),
-    ("invtime", lambda t: 0.5 / (1 + 0.01 * t)),
-    ("exponential", lambda t: 0.5 * 0.99**t),
-    ("step", lambda t: 0.5 * 0.5 ** (t // 100)),
-])
-def test_make_schedule_formulas(name, expected):
-    lr = make_schedule(name, 0.5, decay=0.01, every=100)
-    for t in (0, 1, 99, 100, 250, 1000):
-        assert lr(t) == pytest.approx(expected(t), rel=1e-12)
-
-
-def test_make_schedule_errors():
-    with pytest.raises(ValueError, match="schedule must be one of .*got 'cosine'"):
-        make_schedule("cosine", 0.1)
-    with pytest.raises(ValueError, match="decay must be in"):
-        make_schedule("invtime", 0.1, decay=2.0)
-    assert hasattr(make_schedule("plateau", 0.1), "end_epoch")
-
-
-def test_fit_network_layers_and_batches():
+def test_exercise_networks_are_estimators():
     X, y = moons(50, random_state=0)
-    net, hist = fit_network(X, y, hidden=(4, 3, 5), activation=["relu", "tanh", "elu"],
-                            optimizer="gd", batch_size=8, epochs=7, learning_rate=0.1)
-    assert net.layer_sizes == (2, 4, 3, 5, 2)
-    assert [a.name for a in net.activations] == ["relu", "tanh", "elu"]
-    assert hist.n_steps == 7  # gd is full batch whatever the batch size
-    _, hist = fit_network(X, y, optimizer="sgd", batch_size=8, epochs=2)
-    assert hist.n_steps == 2 * 7  # ceil(50 / 8) batches per epoch
-    # the loss recorded is the network's loss (alpha included) with full batch
-    net, hist = fit_network(X, y, optimizer="gd", epochs=1, alpha=0.5, learning_rate=1e-300)
-    assert hist.loss[0] == pytest.approx(net.loss(X, one_hot(y, 2), alpha=0.5), rel=1e-12)
-    with pytest.raises(ValueError, match="optimizer must be one of .*got 'lbfgs'"):
-        fit_network(X, y, optimizer="lbfgs")
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        fit_network(X, np.zeros_like(y))
+    clf = fit(X, y, (4, 3), "relu", "sgd", lr=0.1, epochs=7, batch_size=8)
+    assert isinstance(clf, MLPClassifier) and clf.n_iter_ == 7  # tol=None: every epoch runs
+    assert [c.shape for c in clf.coefs_] == [(2, 4), (4, 3), (3, 2)]
+    assert clf.get_params()["momentum"] == 0.0  # plain minibatch steps

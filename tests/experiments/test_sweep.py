@@ -137,7 +137,7 @@ def test_missing_distributed_is_a_clear_error(data, estimator, monkeypatch, caps
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "1,x"], "hidden sizes must be integers"),
     (["--dataset", "nope"], "unknown dataset 'nope'"),
-    (["--activation", "swish"], "'activation' parameter of MLPClassifier must be"),
+    (["--activation", "swish"], "MLPClassifier parameter activation must be one of"),
 ])
 def test_cli_errors(args, message, tmp_path, capsys):
     assert main(["sweep", *SMALL, *args, "--out", str(tmp_path)]) == 2

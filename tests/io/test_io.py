@@ -310,3 +310,21 @@ def test_flipped_weight_byte_is_caught(tmp_path, valid_bytes):
     path.write_bytes(bytes(blob))
     with pytest.raises(ModelFileError, match="truncated or damaged.*CRC"):
         read_model(path)
+
+
+def test_notes_round_trip_and_are_optional(tmp_path):
+    model = _model()
+    model.notes = {"command": "nnscratch train", "target": None, "columns": ["a", "b"]}
+    back = read_model(write_model(tmp_path / "m.npz", model))
+    assert back.notes == model.notes
+    arrays = _arrays_of(tmp_path / "m.npz")
+    meta = json.loads(arrays["metadata"].tobytes())
+    del meta["notes"]  # a file written before notes existed
+    arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    assert read_model(tmp_path / "old.npz").notes == {}
+    with pytest.raises(ModelFileError, match="metadata 'notes' must be a dict"):
+        read_model(_rewrite(tmp_path / "m.npz", notes=[1, 2]))
+    model.notes = {"f": print}
+    with pytest.raises(ValueError, match="notes must be JSON data"):
+        write_model(tmp_path / "bad.npz", model)

@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from nnscratch import __version__
+from nnscratch._version import __version__
 from nnscratch.cli import exercises, gradcheck, predict, sweep, train, tutorial
 from nnscratch.cli._common import (
     EXIT_BROKEN_PIPE,

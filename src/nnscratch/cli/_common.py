@@ -100,6 +100,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """Hidden-layer sizes from ``--hidden`` text: ``'20,20'`` -> ``(20, 20)``."""
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise ValueError(f"hidden sizes must be integers like 20,20; got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"hidden sizes must be integers >= 1 like 20,20; got {text!r}")
+    return sizes
+
+
 def add_out_command(sub: Any, name: str, help: str, description: str | None, default_out: str,
                     run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
     """A subcommand whose only option is ``--out DIR`` (figures and tables go there)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.cli._common import positive_int
+from nnscratch.cli._common import parse_sizes, positive_int
 
 THRESHOLD = 1e-6
 
@@ -25,16 +25,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--threshold", type=float, default=THRESHOLD,
                    help=f"largest relative error accepted (default {THRESHOLD:g})")
     p.set_defaults(run=run)
-
-
-def parse_sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(s) for s in text.split(",") if s.strip())
-    except ValueError:
-        raise ValueError(f"hidden sizes must be integers like 20,20; got {text!r}") from None
-    if not sizes or min(sizes) < 1:
-        raise ValueError(f"hidden sizes must be integers >= 1 like 20,20; got {text!r}")
-    return sizes
 
 
 def run(args: argparse.Namespace) -> int:

@@ -58,12 +58,12 @@ def read_rows(path: str) -> tuple[list[str], list[list[str]]]:
 
 
 def _column(header: list[str], target: str, path: str) -> int:
-    if target in header:
-        return header.index(target)
-    if target.lstrip("-").isdigit() and -len(header) <= int(target) < len(header):
-        return int(target) % len(header)
-    raise CLIError(f"label column {target!r} is not in {path!r}; its columns are: "
-                   f"{', '.join(header)}")
+    from nnscratch.datasets import target_column
+
+    try:
+        return target_column(header, target, path)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def select(header: list[str], names: list[str] | None, n_features: int, target: str | None,
@@ -116,23 +116,25 @@ def features(rows: list[list[str]], cols: list[int], header: list[str], path: st
 
 
 def run(args: argparse.Namespace) -> int:
-    from nnscratch.cli._model import network_of
+    from nnscratch import load
+    from nnscratch.datasets import parse_labels
     from nnscratch.io import read_model
 
     try:
-        model = read_model(args.model)
+        clf = load(args.model)
     except (FileNotFoundError, IsADirectoryError):
         raise CLIError(f"model file {args.model!r} not found; check the path (nnscratch train "
                        "--save FILE writes one)") from None
+    model_target = read_model(args.model).notes.get("target")  # train's label column, if any
     header, rows = read_rows(args.csv)
-    names = model.fitted.get("feature_names")
-    cols, label = select(header, names, model.layer_sizes[0], args.target,
-                         model.fitted.get("target"), args.csv)
-    proba = network_of(model).predict_proba(features(rows, cols, header, args.csv))
-    pred = model.classes[np.argmax(proba, axis=1)]
+    names = getattr(clf, "feature_names_in_", None)
+    cols, label = select(header, None if names is None else list(names), clf.n_features_in_,
+                         args.target, model_target, args.csv)
+    proba = clf.network().predict_proba(features(rows, cols, header, args.csv))
+    pred = clf.classes_[np.argmax(proba, axis=1)]  # = clf.predict, without feature-name checks
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    head = ["prediction"] + ([f"proba_{c}" for c in model.classes] if args.proba else [])
+    head = ["prediction"] + ([f"proba_{c}" for c in clf.classes_] if args.proba else [])
     writer.writerow(head)
     for i, p in enumerate(pred.tolist()):
         writer.writerow([p, *(f"{v:.6g}" for v in proba[i])] if args.proba else [p])
@@ -149,9 +151,7 @@ def run(args: argparse.Namespace) -> int:
         report = sys.stdout
         print(f"wrote {len(pred)} predictions to {args.out}", file=report)
     if label is not None:
-        from nnscratch.datasets import _label_array  # labels read as train reads them
-
-        truth = _label_array([row[label].strip() for row in rows])
+        truth = parse_labels([row[label].strip() for row in rows])  # as train reads labels
         acc = float(np.mean(pred.astype(str) == truth.astype(str)))
         print(f"accuracy: {acc:.4f} ({len(truth)} rows labelled in column "
               f"{header[label]!r})", file=report)

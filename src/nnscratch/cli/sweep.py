@@ -7,8 +7,7 @@ import argparse
 import math
 from typing import Any
 
-from nnscratch.cli._common import CLIError, output_dir, positive_int
-from nnscratch.cli.gradcheck import parse_sizes
+from nnscratch.cli._common import CLIError, output_dir, parse_sizes, positive_int
 
 DEFAULT_OUT = "out/sweep"
 DEFAULT_HIDDEN = "1,2,3,4,5,20,50"

@@ -1,24 +1,28 @@
 """``nnscratch train``: train a network on a built-in dataset or a CSV file; print accuracies;
 write the decision boundary (2-D data) and the loss curve.
 
-Labels of any kind (strings, ints not 0..K-1) are mapped with scikit-learn's LabelEncoder.
+The network is an MLPClassifier (--optimizer gd|sgd|momentum|nesterov|adam are its solvers, the
+schedules are the engine's). Labels of any kind (strings, ints not 0..K-1) are mapped with
+scikit-learn's LabelEncoder.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnscratch.cli._common import CLIError, output_dir, positive_int
-from nnscratch.cli._model import check_save_path, finish, save_trained
-from nnscratch.cli.gradcheck import parse_sizes
+from nnscratch.cli._common import CLIError, output_dir, parse_sizes, positive_int
+from nnscratch.cli._model import check_save_path, finish, model_of_raw_columns, save_model
 
 if TYPE_CHECKING:
+    from nnscratch import MLPClassifier
+    from nnscratch.engine import History, Network
     from nnscratch.viz import Image
 
 DEFAULT_OUT = "out/train"
@@ -36,8 +40,7 @@ def _fraction(text: str) -> float:
 
 def add_parser(sub: Any) -> None:
     from nnscratch.datasets import GENERATORS
-    from nnscratch.engine import INITIALIZERS
-    from nnscratch.experiments.exercises import OPTIMIZERS, SCHEDULES
+    from nnscratch.engine import INITIALIZERS, OPTIMIZERS, SCHEDULES
 
     p = sub.add_parser("train", help="train a network on a dataset or a CSV file",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,11 +107,7 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
         if extra:
             raise CLIError(f"{', '.join(extra)} only apply to built-in datasets; "
                            "drop them with --csv")
-        target: str | int | None = args.target
-        if args.target is not None and args.target not in _header(args.csv) \
-                and args.target.lstrip("-").isdigit():
-            target = int(args.target)
-        X, y = load_csv(args.csv, target=target)
+        X, y = load_csv(args.csv, target=args.target)
         return X, y, str(args.csv)
     if args.target is not None:
         raise CLIError("--target needs --csv FILE")
@@ -118,50 +117,96 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     return X, y, name
 
 
-def _header(path: str) -> list[str]:
-    from nnscratch.datasets import csv_header
+# --optimizer as MLPClassifier's solver parameters (momentum and nesterov add --momentum)
+SOLVERS: dict[str, dict[str, Any]] = {
+    "gd": {"solver": "gd"},
+    "sgd": {"solver": "sgd", "momentum": 0.0},
+    "momentum": {"solver": "sgd", "nesterovs_momentum": False},
+    "nesterov": {"solver": "sgd", "nesterovs_momentum": True},
+    "adam": {"solver": "adam"},
+}
 
-    return csv_header(path)  # [] when unreadable: load_csv reports why
+
+@dataclass
+class Watch:
+    """Training callback: keeps the engine's history and scores held-out data every epoch."""
+
+    validation: tuple[np.ndarray, np.ndarray] | None = None  # (X, encoded y)
+    history: History | None = None
+    val_loss: list[float] = field(default_factory=list)
+    val_score: list[float] = field(default_factory=list)
+
+    def __call__(self, history: History, network: Network) -> None:
+        from sklearn.metrics import accuracy_score, log_loss
+
+        self.history = history
+        if self.validation is not None:
+            X, y = self.validation
+            proba = network.predict_proba(X)
+            self.val_score.append(float(accuracy_score(y, np.argmax(proba, axis=1))))
+            self.val_loss.append(float(log_loss(y, proba, labels=range(proba.shape[1]))))
+
+    @property
+    def stop_reason(self) -> str:
+        return "interrupted" if self.history is None else self.history.stop_reason
 
 
 @dataclass
 class Fitted:
-    """What the fitting step gives back: a predictor of encoded labels and its history."""
+    """What the fitting step gives back: the estimator (encoded labels), its watch, snapshots."""
 
-    network: Any
-    history: Any
+    estimator: MLPClassifier
+    watch: Watch
     snapshots: Any = None
+    diverged: Exception | None = None  # the DivergenceError; the estimator keeps the last
+    # finite weights
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        from nnscratch.experiments.exercises import predict
+    @property
+    def val_loss(self) -> list[float]:
+        return self.watch.val_loss or (self.watch.history.val_loss if self.watch.history else [])
 
-        return predict(self.network, X)
+    @property
+    def val_score(self) -> list[float]:
+        return self.watch.val_score or self.estimator.validation_scores_ or []
+
+
+def estimator(args: argparse.Namespace, callbacks: list[Any]) -> MLPClassifier:
+    """The MLPClassifier that ``args`` describe."""
+    from nnscratch import MLPClassifier
+    from nnscratch.engine import get_schedule
+
+    hidden, acts = _network_shape(args)
+    solver = dict(SOLVERS[args.optimizer])
+    if args.optimizer in ("momentum", "nesterov"):
+        solver["momentum"] = args.momentum
+    schedule: Any = "constant" if args.schedule == "constant" else \
+        get_schedule(args.schedule, args.lr, decay=args.decay)
+    return MLPClassifier(
+        hidden, activation=acts[0] if len(acts) == 1 else tuple(acts), **solver,
+        alpha=args.alpha, batch_size="auto" if args.optimizer == "gd" else args.batch_size or 32,
+        learning_rate=schedule, learning_rate_init=args.lr, max_iter=args.epochs,
+        random_state=args.seed, tol=1e-4 if args.early_stopping else None, verbose=True,
+        early_stopping=bool(args.early_stopping), n_iter_no_change=args.patience,
+        validation_fraction=args.validation_fraction or 0.1, init=args.init, callbacks=callbacks)
 
 
 def fit(args: argparse.Namespace, X: np.ndarray, y: np.ndarray,
         validation: tuple[np.ndarray, np.ndarray] | None, snapshots: bool = False) -> Fitted:
-    """The fitting step: a network for encoded labels ``y`` (0..K-1), trained per ``args``;
-    with ``snapshots``, its parameters are recorded at log-spaced epochs (for ``--animate``)."""
-    from nnscratch.experiments.exercises import fit_network, make_network, make_schedule
-    from nnscratch.viz import Snapshots
+    """The fitting step: an MLPClassifier for encoded labels ``y`` (0..K-1), trained per
+    ``args``, scored on ``validation`` every epoch; with ``snapshots``, its parameters are
+    recorded at log-spaced epochs (for ``--animate``)."""
+    from nnscratch.engine import DivergenceError
+    from nnscratch.engine.callbacks import Snapshots
 
-    hidden, acts = _network_shape(args)
-    activation = acts[0] if len(acts) == 1 else acts
-    net = make_network(X.shape[1], int(np.max(y)) + 1, hidden=hidden, activation=activation,
-                       init=args.init, random_state=args.seed)
-    snaps = Snapshots.log_spaced(net, args.epochs) if snapshots else None
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as an error
-        net, history = fit_network(
-            X, y, net=net, hidden=hidden, activation=activation,
-            init=args.init, optimizer=args.optimizer,
-            learning_rate=make_schedule(args.schedule, args.lr, decay=args.decay),
-            momentum=args.momentum, alpha=args.alpha, epochs=args.epochs,
-            batch_size=args.batch_size or 32, random_state=args.seed, validation=validation,
-            early_stopping=args.early_stopping, tol=1e-4 if args.early_stopping else None,
-            n_iter_no_change=args.patience, verbose=True,
-            callbacks=[snaps] if snaps is not None else (),
-        )
-    return Fitted(net, history, snaps)
+    watch = Watch(validation)
+    snaps = Snapshots.log_spaced(None, args.epochs) if snapshots else None
+    clf = estimator(args, [watch] if snaps is None else [watch, snaps])
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as an error
+            clf.fit(X, y)
+    except DivergenceError as exc:
+        return Fitted(clf, watch, snaps, diverged=exc)
+    return Fitted(clf, watch, snaps)
 
 
 def _network_shape(args: argparse.Namespace) -> tuple[tuple[int, ...], list[str]]:
@@ -227,8 +272,6 @@ class Standardizer:
 def run(args: argparse.Namespace) -> int:
     from sklearn.preprocessing import LabelEncoder
 
-    from nnscratch.engine import DivergenceError
-
     _check_args(args)
     if args.save:
         check_save_path(args.save)
@@ -244,16 +287,19 @@ def run(args: argparse.Namespace) -> int:
         X_tr, X_te, y_tr, y_te = X, X[:0], y, y[:0]
     if len(np.unique(y_tr)) < len(classes):
         raise CLIError("the training split lacks a class; use a smaller --test-size or more data")
-    validation = None
-    if args.validation_fraction:
+    validation, n_val = None, 0
+    if args.early_stopping:  # the estimator holds out validation_fraction of X_tr itself
+        n_val = math.ceil(args.validation_fraction * len(y_tr))  # train_test_split's count
+    elif args.validation_fraction:
         X_tr, X_val, y_tr, y_val = _split(X_tr, y_tr, args.validation_fraction, args.seed)
+        n_val = len(y_val)
     scale = args.scale == "standard" or (args.scale == "auto" and args.csv is not None)
     scaler = Standardizer(X_tr) if scale else None
 
     def prep(A: np.ndarray) -> np.ndarray:
         return scaler.transform(A) if scaler is not None else A
 
-    if args.validation_fraction:
+    if args.validation_fraction and not args.early_stopping:
         validation = (prep(X_val), y_val)
 
     out = output_dir(args.out)
@@ -268,36 +314,46 @@ def run(args: argparse.Namespace) -> int:
 
     shown = ", ".join(str(c) for c in classes[:10]) + (", ..." if len(classes) > 10 else "")
     say(f"data: {source}, {len(y)} samples, {X.shape[1]} features, {len(classes)} classes "
-        f"({shown}); {len(y_tr)} train, {len(y_te)} test"
-        + (f", {len(validation[1])} validation" if validation else ""))
-    try:
-        fitted = fit(args, prep(X_tr), y_tr, validation, snapshots=args.animate)
-    except DivergenceError as exc:  # keep the last finite model, then report the error
-        if args.save and exc.network is not None:
-            path = save_trained(args.save, exc.network, classes, args, exc.history, scaler)
+        f"({shown}); {len(y_tr) - (n_val if args.early_stopping else 0)} train, {len(y_te)} test"
+        + (f", {n_val} validation" if n_val else ""))
+    fitted = fit(args, prep(X_tr), y_tr, validation, snapshots=args.animate)
+    clf = fitted.estimator
+    names = None
+    if args.csv is not None:
+        from nnscratch.datasets import csv_header, target_column
+
+        header = csv_header(args.csv)
+        label = target_column(header, args.target, args.csv)
+        names = [name for j, name in enumerate(header) if j != label]
+    saved = model_of_raw_columns(clf, classes, scaler, names)  # what --save writes
+    if fitted.diverged is not None:  # keep the last finite model, then report the error
+        if args.save:
+            path = save_model(args.save, saved, args, "diverged")
             print(f"saved the last finite model to {path}")
-        raise
-    net, hist = fitted.network, fitted.history
+        lr = args.lr
+        raise CLIError(f"training diverged in epoch {clf.n_iter_ + 1}: the loss blew up or became "
+                       f"non-finite; the model keeps the last finite weights. Try a smaller "
+                       f"learning rate than --lr {lr:g}, e.g. --lr {lr / 10:g}")
+    stop = fitted.watch.stop_reason
     batch = ("full batch" if args.optimizer == "gd"
              else f"batch {min(args.batch_size or 32, len(y_tr))}")
-    say(f"network: {'-'.join(map(str, net.layer_sizes))}, {args.activation}, {args.init} init; "
+    sizes = "-".join(str(n) for n in (X.shape[1], *(c.shape[1] for c in clf.coefs_)))
+    say(f"network: {sizes}, {args.activation}, {args.init} init; "
         f"{args.optimizer}, {batch}, lr {args.lr:g} ({args.schedule}), alpha {args.alpha:g}")
-    if not hist.loss:  # Ctrl-C before the first epoch ended
-        return finish(args, net, classes, hist, scaler)
-    say(f"trained {hist.n_epochs} epochs ({hist.stop_reason}), final loss {hist.loss[-1]:.6f}")
-    train_acc = float(np.mean(fitted.predict(prep(X_tr)) == y_tr))
-    say(f"train accuracy: {train_acc:.4f}")
-    if validation is not None:
-        say(f"best validation accuracy: {max(hist.val_score):.4f}")
+    if not clf.loss_curve_:  # Ctrl-C before the first epoch ended
+        return finish(args, saved, stop)
+    say(f"trained {clf.n_iter_} epochs ({stop}), final loss {clf.loss_curve_[-1]:.6f}")
+    say(f"train accuracy: {clf.score(prep(X_tr), y_tr):.4f}")
+    if fitted.val_score:
+        say(f"best validation accuracy: {max(fitted.val_score):.4f}")
     if len(y_te):
-        test_acc = float(np.mean(fitted.predict(prep(X_te)) == y_te))
-        say(f"test accuracy: {test_acc:.4f}")
-    code = finish(args, net, classes, hist, scaler)  # the model first: no figure can lose it
+        say(f"test accuracy: {clf.score(prep(X_te), y_te):.4f}")
+    code = finish(args, saved, stop)  # the model first: no figure can lose it
     if code:
         return code
     from nnscratch.viz import Section, write_report
 
-    figures = draw(out, source, X, y, net, hist, prep, fitted.snapshots)
+    figures = draw(out, source, X, y, fitted, prep)
     report = write_report(out, f"nnscratch train: {source}",
                           [Section("Output", pre="\n".join(printed), figures=figures)],
                           settings={k: v for k, v in sorted(vars(args).items()) if k != "run"})
@@ -307,8 +363,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def draw(out: Path, source: str, X: np.ndarray, y: np.ndarray, net: Any, hist: Any,
-         prep: Callable[[np.ndarray], np.ndarray], snapshots: Any) -> list[Image]:
+def draw(out: Path, source: str, X: np.ndarray, y: np.ndarray, fitted: Fitted,
+         prep: Callable[[np.ndarray], np.ndarray]) -> list[Image]:
     """The loss curve; for 2-D data the probability boundary and, if recorded, the GIF."""
     from nnscratch.viz import (
         Image,
@@ -318,19 +374,20 @@ def draw(out: Path, source: str, X: np.ndarray, y: np.ndarray, net: Any, hist: A
         save_figure,
     )
 
+    clf = fitted.estimator
     figures = [Image(save_figure(plot_loss_curve(  # type: ignore[arg-type]
-        hist.loss, val_loss=hist.val_loss or None, title=f"Training loss ({source})").figure,
-        out / "loss_curve.png"), "Training loss")]
+        clf.loss_curve_, val_loss=fitted.val_loss or None,
+        title=f"Training loss ({source})").figure, out / "loss_curve.png"), "Training loss")]
     if X.shape[1] != 2:
         print(f"no boundary figure: the data has {X.shape[1]} features, not 2")
         return figures
-    ax = plot_probability_boundary(lambda A: net.predict_proba(prep(A)), X, y, h=None,
+    ax = plot_probability_boundary(lambda A: clf.predict_proba(prep(A)), X, y, h=None,
                                    title=f"Decision boundary ({source})")
     figures.append(Image(save_figure(ax.figure, out / "boundary.png"),  # type: ignore[arg-type]
                          "Decision boundary: probability shading, wrong predictions crossed"))
-    if snapshots is not None:
-        gif = animate_boundary(net, snapshots, prep(X), y, out / "training.gif", h=None,
-                               title=source)
+    if fitted.snapshots is not None:
+        gif = animate_boundary(clf.network(), fitted.snapshots, prep(X), y, out / "training.gif",
+                               h=None, title=source)
         figures.append(Image(gif, "The boundary during training (standardised axes)"
                              if prep(X) is not X else "The boundary during training"))
     return figures

@@ -12,12 +12,21 @@ from nnscratch.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnscratch.engine.gradcheck import gradcheck
 from nnscratch.engine.initializers import INITIALIZERS, init_params
 from nnscratch.engine.network import Network, Params
-from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer, get_optimizer
+from nnscratch.engine.optimizers import (
+    GD,
+    OPTIMIZERS,
+    Adam,
+    Momentum,
+    Optimizer,
+    get_optimizer,
+)
 from nnscratch.engine.schedules import (
+    SCHEDULES,
     EpochAware,
     ReduceOnPlateau,
     constant,
     exponential_decay,
+    get_schedule,
     inverse_time,
     step_decay,
 )
@@ -26,6 +35,8 @@ from nnscratch.engine.training import DivergenceError, History, train
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "OPTIMIZERS",
+    "SCHEDULES",
     "GD",
     "Activation",
     "Adam",
@@ -42,6 +53,7 @@ __all__ = [
     "exponential_decay",
     "get_activation",
     "get_optimizer",
+    "get_schedule",
     "gradcheck",
     "init_params",
     "inverse_time",

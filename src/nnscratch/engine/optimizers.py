@@ -135,6 +135,9 @@ class Adam(Optimizer):
         p -= lr_t * m / (np.sqrt(v) + self.epsilon)  # p <- p - lr_t m / (sqrt(v) + eps)
 
 
+OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam")
+
+
 def get_optimizer(name: str | Optimizer, **kwargs: float) -> Optimizer:
     """'gd' or 'sgd' (plain steps), 'momentum', 'nesterov', 'adam', with that rule's settings
     (``momentum=``; ``beta_1=``, ``beta_2=``, ``epsilon=``); instances pass through."""

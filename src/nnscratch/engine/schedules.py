@@ -133,3 +133,34 @@ def as_schedule(lr: float | Schedule) -> Schedule:
     if callable(lr):
         return lr
     return constant(lr)
+
+
+SCHEDULES = ("constant", "invtime", "exponential", "step", "plateau")
+
+
+def get_schedule(name: str, lr: float, decay: float = 1e-4, every: int = 1000) -> Schedule:
+    """A learning-rate schedule by name (the names of ``nnscratch train --schedule``).
+
+    Parameters
+    ----------
+    name : {'constant', 'invtime', 'exponential', 'step', 'plateau'}
+        'constant': lr; 'invtime': lr / (1 + decay t); 'exponential': lr (1 - decay)^t;
+        'step': lr 0.5^floor(t / every); 'plateau': :class:`ReduceOnPlateau` (divide by 5 after
+        10 epochs without progress).
+    lr : float > 0, the initial rate
+    decay : float in [0, 1), per-step decay of 'invtime' and 'exponential'
+    every : int >= 1, steps between halvings of 'step'
+    """
+    if not 0 <= decay < 1:
+        raise ValueError(f"decay must be in [0, 1); got {decay}")
+    if name == "constant":
+        return constant(lr)
+    if name == "invtime":
+        return inverse_time(lr, decay=decay)
+    if name == "exponential":
+        return exponential_decay(lr, rate=1.0 - decay)
+    if name == "step":
+        return step_decay(lr, factor=0.5, every=every)
+    if name == "plateau":
+        return ReduceOnPlateau(lr, factor=0.2, patience=10)
+    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {name!r}")

@@ -123,9 +123,9 @@ def run_sweep(X: np.ndarray, y: np.ndarray, hidden: Sequence[int] = HIDDEN,
         raise ValueError("need at least one hidden size and one alpha")
     if estimator is None:
         estimator = MLPClassifier(**TUTORIAL_MODEL, max_iter=2000)
-    validate = getattr(estimator, "_validate_params", None)
-    if validate is not None:
-        validate()  # a bad setting fails here, once, not in every fit of the grid
+    check = getattr(estimator, "check_params", None)  # (nnscratch's MLPClassifier has it)
+    if check is not None:
+        check()  # a bad setting fails here, once, not in every fit of the grid
     grid = {"hidden_layer_sizes": [(h,) for h in hidden], "alpha": list(alphas)}
     search = GridSearchCV(estimator, grid, cv=cv, n_jobs=n_jobs, verbose=verbose,
                           error_score=np.nan)

@@ -164,8 +164,6 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
                                 float(np.mean(predict(net, X_test) == y_test))))
     _, history, snapshots = trained[3]
     final_loss = nets[3].loss(X, Y, REG_LAMBDA)
-    if snapshots is not None:
-        snapshots.net = nets[3]  # the parent's copy of the network they belong to
     # "Loss after iteration i" is the loss after i + 1 steps: the loss the next pass starts from.
     curve = history.loss[1:] + [final_loss]
     loss_lines = [(i, curve[i]) for i in range(0, num_passes, 1000)]

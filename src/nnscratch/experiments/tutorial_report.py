@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
-from nnscratch import __version__
+from nnscratch._version import __version__
 from nnscratch.datasets import moons
 from nnscratch.engine import Network, Params
 from nnscratch.engine.callbacks import Snapshots
@@ -68,9 +68,10 @@ def tutorial_settings(num_passes: int = NUM_PASSES) -> dict[str, object]:
     }
 
 
-def held_out_losses(snapshots: Snapshots, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean cross-entropy (no L2) on ``(X, y)`` of the network at each snapshot."""
-    net = snapshots.net
+def held_out_losses(snapshots: Snapshots, net: Network, X: np.ndarray,
+                    y: np.ndarray) -> np.ndarray:
+    """Mean cross-entropy (no L2) on ``(X, y)`` of ``net``'s architecture with the parameters
+    of each snapshot."""
     Y = one_hot(y, net.layer_sizes[-1])
     return np.array([Network(Params(net.layer_sizes, flat=flat.copy()), net.activations).loss(X, Y)
                      for flat in snapshots.flats])
@@ -96,7 +97,7 @@ def training_pictures(result: TutorialResult, out_dir: str | Path,
     ax = plot_loss_curve(hist.loss, title=f"hidden {hidden}: training vs held-out loss")
     epochs = np.asarray(snaps.epochs)
     after = epochs >= 1  # the snapshot of the initial weights has no place on a log axis
-    ax.plot(epochs[after], held_out_losses(snaps, X_test, y_test)[after], "o-", ms=3, lw=1.0,
+    ax.plot(epochs[after], held_out_losses(snaps, net, X_test, y_test)[after], "o-", ms=3, lw=1.0,
             label=f"held-out cross-entropy (moons seed {TEST_SEED})")
     ax.set_xscale("log")
     ax.legend()

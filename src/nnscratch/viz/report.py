@@ -141,7 +141,7 @@ def settings_table(settings: Mapping[str, Any]) -> Table:
 def render_report(out_dir: str | os.PathLike[str], title: str, sections: Sequence[Section] = (),
                   settings: Mapping[str, Any] | None = None, intro: str = "") -> str:
     """The HTML text of the report (figures resolved against, and copied into, ``out_dir``)."""
-    from nnscratch import __version__  # here: the package may import viz before defining it
+    from nnscratch._version import __version__
 
     out = Path(out_dir)
     body = [f"<h1>{html.escape(title)}</h1>", *_paragraphs(intro)]
