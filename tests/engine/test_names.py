@@ -34,7 +34,7 @@ def test_every_schedule_name_builds_and_plateau_reacts_to_epochs():
     plateau = get_schedule("plateau", 0.1)
     assert isinstance(plateau, ReduceOnPlateau)
     for _ in range(11):  # patience 10: the 11th epoch without progress lowers the rate by 5
-        plateau.observe(1.0)
+        plateau.end_epoch(1.0, False)
     assert plateau(0) == pytest.approx(0.02)
 
 

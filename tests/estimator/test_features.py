@@ -111,7 +111,7 @@ def test_plateau_schedule_reacts_to_epoch_ends_and_each_fit_starts_fresh(data):
     twin, expected = ReduceOnPlateau(50.0, factor=0.2, patience=2), []
     for loss in clf.loss_curve_:  # the rate of each epoch: lowered by the epochs before it
         expected.append(twin(0))
-        twin.observe(loss)
+        twin.end_epoch(loss, False)
     assert seen == expected and min(seen) < 50.0
     first = list(clf.loss_curve_)
     seen.clear()
