@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,9 @@ def fit(args: argparse.Namespace, X: np.ndarray, y: np.ndarray,
     snaps = Snapshots.log_spaced(None, args.epochs) if snapshots else None
     clf = estimator(args, [watch] if snaps is None else [watch, snaps])
     try:
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as an error
+        # divergence and Ctrl-C are reported by this command as one line each, not as warnings
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Training interrupted", UserWarning)
             clf.fit(X, y)
     except DivergenceError as exc:
         return Fitted(clf, watch, snaps, diverged=exc)
