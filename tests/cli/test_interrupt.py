@@ -72,30 +72,37 @@ HARNESS = textwrap.dedent("""
 """)
 
 
+def sigint_on_line(cmd, env, marker, missing):
+    """Run ``cmd`` in its own process group; SIGINT the group (as a terminal does) once it prints
+    a line starting with ``marker``. Returns (exit code, stdout, stderr)."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # Ctrl-C reaches only it
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(marker):
+                os.killpg(proc.pid, signal.SIGINT)
+                break
+        else:
+            pytest.fail(f"{missing}: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
+        out, err = proc.communicate(timeout=100)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, "".join(lines) + out, err
+
+
 def interrupt_at_pause(tmp_path, script, args, pause_at):
     """Run ``python -c script *args``; SIGINT its process group once it pauses.
 
     Returns (exit code, stdout, stderr, parameters before the last two batches)."""
     dump = tmp_path.parent / f"{tmp_path.name}-pause.npy"  # not among the command's outputs
     env = dict(os.environ, PAUSE_AT=str(pause_at), PAUSE_DUMP=str(dump))
-    proc = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own group: Ctrl-C reaches only it
-    lines = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("paused in batch"):
-                os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: every process of it
-                break
-        else:
-            pytest.fail(f"never paused: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
-        out, err = proc.communicate(timeout=100)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return proc.returncode, "".join(lines) + out, err, np.load(dump)
+    code, out, err = sigint_on_line([sys.executable, "-c", script, *map(str, args)], env,
+                                    "paused in batch", "never paused")
+    return code, out, err, np.load(dump)
 
 
 def command(module):
@@ -243,21 +250,5 @@ WORKER_PROBE = textwrap.dedent("""
 
 def interrupt_when_workers_train(tmp_path, args):
     """SIGINT the group once the search hands its fits (which cannot end: max_iter 1e7) out."""
-    proc = subprocess.Popen([sys.executable, "-c", WORKER_PROBE, *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    lines = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("dispatching"):
-                os.killpg(proc.pid, signal.SIGINT)
-                break
-        else:
-            pytest.fail(f"no fits: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
-        out, err = proc.communicate(timeout=100)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    return proc.returncode, "".join(lines) + out, err
+    return sigint_on_line([sys.executable, "-c", WORKER_PROBE, *map(str, args)], None,
+                          "dispatching", "no fits")
