@@ -488,3 +488,35 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         from nnscratch.io import save
 
         return save(self, path)
+
+    # ------------------------------------------------------------------ export (nnscratch.export)
+    def to_onnx(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model as an ONNX file (atomic); see :func:`nnscratch.export.to_onnx`.
+
+        Needs ``pip install 'nnscratch[onnx]'``.
+        """
+        from nnscratch.export import to_onnx
+
+        return to_onnx(self, path)
+
+    def to_torch(self) -> Any:
+        """The fitted model as a ``torch.nn.Sequential`` whose output is ``predict_proba``;
+        see :func:`nnscratch.export.to_torch`. Needs ``pip install 'nnscratch[torch]'``."""
+        from nnscratch.export import to_torch
+
+        return to_torch(self)
+
+    def to_sklearn(self) -> Any:
+        """The same function as a fitted ``sklearn.neural_network.MLPClassifier``; see
+        :func:`nnscratch.export.to_sklearn`."""
+        from nnscratch.export import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, est: Any) -> MLPClassifier:
+        """A fitted MLPClassifier computing what a fitted scikit-learn MLPClassifier computes;
+        see :func:`nnscratch.export.from_sklearn`."""
+        from nnscratch.export import from_sklearn
+
+        return from_sklearn(est)
