@@ -42,8 +42,11 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="train a network on a dataset or a CSV file",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", choices=sorted(GENERATORS), default=None,
-                      help="built-in dataset (default: moons, unless --csv)")
+    from nnscratch.experiments.real_data import NAMES as REAL
+
+    data.add_argument("--dataset", choices=[*sorted(GENERATORS), *REAL], default=None,
+                      help="built-in dataset, generated or scikit-learn's real "
+                      f"{', '.join(REAL)} (default: moons, unless --csv)")
     data.add_argument("--csv", metavar="FILE", help="your own data: CSV with a header row")
     data.add_argument("--target", metavar="COL",
                       help="label column of --csv (name or 0-based index; default: last)")
@@ -113,6 +116,10 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     if args.target is not None:
         raise CLIError("--target needs --csv FILE")
     name = args.dataset or "moons"
+    from nnscratch.experiments import real_data
+
+    if name in real_data.NAMES:  # --samples, --noise and --classes do not apply
+        return (*real_data.load(name), name)
     X, y = make_dataset(name, n_samples=args.samples, n_classes=args.classes, noise=args.noise,
                         random_state=args.seed)
     return X, y, name
@@ -230,7 +237,10 @@ def run(args: argparse.Namespace) -> int:
     validation = None
     if args.validation_fraction:
         X_tr, X_val, y_tr, y_val = _split(X_tr, y_tr, args.validation_fraction, args.seed)
-    scale = args.scale == "standard" or (args.scale == "auto" and args.csv is not None)
+    from nnscratch.experiments import real_data
+
+    scale = args.scale == "standard" or (args.scale == "auto" and (
+        args.csv is not None or source in real_data.NAMES))
     scaler = StandardScaler().fit(X_tr) if scale else None
 
     def prep(A: np.ndarray) -> np.ndarray:
@@ -280,7 +290,12 @@ def run(args: argparse.Namespace) -> int:
         return code
     from nnscratch.viz import Section, write_report
 
-    figures = draw(out, source, X, y, net, hist, prep, fitted.snapshots)
+    lines, more = real_data.evaluate(out, source, classes, X_tr, y_tr, X_te, y_te, prep,
+                                     fitted.predict, lambda Z, b: fit(args, Z, b, None)
+                                     .network.predict_proba)
+    for line in lines:
+        say(line)
+    figures = draw(out, source, X, y, net, hist, prep, fitted.snapshots) + more
     report = write_report(out, f"nnscratch train: {source}",
                           [Section("Output", pre="\n".join(printed), figures=figures)],
                           settings={k: v for k, v in sorted(vars(args).items()) if k != "run"})
