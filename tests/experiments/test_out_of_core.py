@@ -91,3 +91,45 @@ def test_csv_errors(tmp_path):
         scan_csv(path, target="label")
     with pytest.raises(ValueError, match="target column 'nope' not in"):
         scan_csv(path, target="nope")
+
+
+def test_train_chunked_cli_is_the_in_memory_model(tmp_path, capsys):
+    pytest.importorskip("pandas")
+    import nnscratch
+    from nnscratch.cli import main
+
+    path = tmp_path / "data.csv"
+    X, labels = write_csv(path, 1000)
+    assert main(["train", "--csv", str(path), "--target", "label", "--chunked", "--chunk-rows",
+                 "64", "--batch-size", "32", "--hidden", "6", "--epochs", "3",
+                 "--save", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "1000 rows, 2 features, 2 classes; read 64 rows at a time" in out
+    chunked = nnscratch.load(tmp_path / "m.npz")  # takes raw columns (scaler folded in)
+
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X)
+    whole = MLPClassifier((6,), activation="tanh", solver="sgd", momentum=0.0,
+                          learning_rate_init=0.1, alpha=1e-4, batch_size=32, shuffle=False,
+                          random_state=0)
+    for _ in range(3):  # chunks of 64 = two batches of 32: the same steps as in memory
+        whole.partial_fit(scaler.transform(X), labels, classes=["high", "low"])
+    np.testing.assert_allclose(chunked.predict_proba(X), whole.predict_proba(scaler.transform(X)),
+                               rtol=1e-9)  # equal up to the rounding of the folded scaler
+    acc = float(out.split("train accuracy: ")[1].split()[0])
+    assert acc == pytest.approx(whole.score(scaler.transform(X), labels), abs=1e-4)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "moons", "--chunked"], "give --csv FILE"),
+    (["--csv", "{csv}", "--chunked", "--early-stopping"], "drop --early-stopping"),
+])
+def test_train_chunked_mistakes(tmp_path, capsys, argv, message):
+    from nnscratch.cli import main
+
+    write_csv(tmp_path / "d.csv", 50)
+    argv = [a.format(csv=tmp_path / "d.csv") for a in argv]
+    assert main(["train", *argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err

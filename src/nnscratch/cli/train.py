@@ -48,6 +48,10 @@ def add_parser(sub: Any) -> None:
                       help="built-in dataset, generated or scikit-learn's real "
                       f"{', '.join(REAL)} (default: moons, unless --csv)")
     data.add_argument("--csv", metavar="FILE", help="your own data: CSV with a header row")
+    data.add_argument("--chunked", action="store_true",
+                      help="read --csv in chunks (files larger than memory; partial_fit)")
+    data.add_argument("--chunk-rows", type=positive_int, default=65536,
+                      help="rows per chunk with --chunked (default 65536)")
     data.add_argument("--target", metavar="COL",
                       help="label column of --csv (name or 0-based index; default: last)")
     data.add_argument("--samples", type=positive_int, default=300,
@@ -220,6 +224,10 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.engine import DivergenceError
 
     _check_args(args)
+    if args.chunked:
+        from nnscratch.cli._chunked import run_chunked
+
+        return run_chunked(args)
     if args.save:
         check_save_path(args.save)
     X, y_raw, source = load_data(args)
