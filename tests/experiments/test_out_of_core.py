@@ -55,6 +55,24 @@ def test_dask_array_on_a_loopback_cluster_matches_in_memory_training():
     assert on_cluster.t_ == N_ROWS
 
 
+def test_dask_dataframe_is_the_array_path():
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("dask_ml")
+    import dask
+
+    X, y = block(3, 4000)
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y})
+    ddf = dd.from_pandas(frame, npartitions=5, sort=False)
+    with dask.config.set(scheduler="synchronous"):
+        from_frame = fit_dask(model(), ddf[["a", "b"]], ddf["y"], classes=[0, 1], epochs=2)
+        arr = dask.array.from_array(X, chunks=(800, 2))
+        from_array = fit_dask(model(), arr, dask.array.from_array(y, chunks=800), [0, 1], 2)
+    assert from_frame.t_ == 8000
+    for a, b in zip(from_frame.coefs_, from_array.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
 def write_csv(path, n):
     X, y = block(7, n)
     labels = np.array(["low", "high"])[y]

@@ -77,7 +77,11 @@ def csv_chunks(path: str | os.PathLike[str] | Any, target: str | int | None, chu
                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(X, y) blocks of ``chunk_rows`` rows of a CSV with a header (as :func:`load_csv` reads it:
     numeric features, the target column by name or index, default the last)."""
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("reading a CSV in chunks needs pandas: "
+                          "pip install 'nnscratch[cluster]'") from None
 
     name = os.fspath(getattr(path, "name", path))
     col: Any = None
