@@ -163,3 +163,25 @@ def test_load_csv_errors(tmp_path):
 def test_public_names():
     for name in ("circles", "spirals", "blobs", "xor", "gaussian_quantiles", "load_csv"):
         assert name in datasets.__all__ and callable(getattr(datasets, name))
+
+
+@pytest.mark.parametrize("name, shape, n_classes", [
+    ("digits", (1797, 64), 10), ("iris", (150, 4), 3), ("wine", (178, 13), 3),
+    ("breast_cancer", (569, 30), 2)])
+def test_load_real_is_scikit_learns_bundled_data(name, shape, n_classes):
+    from sklearn import datasets as skd
+
+    X, y, features, class_names = datasets.load_real(name)
+    X_sk, y_sk = getattr(skd, f"load_{name}")(return_X_y=True)
+    np.testing.assert_array_equal(X, X_sk)  # raw, not standardised
+    np.testing.assert_array_equal(y, y_sk)
+    assert X.shape == shape and X.dtype == np.float64
+    assert len(features) == shape[1] and len(class_names) == n_classes
+    assert sorted(set(y.tolist())) == list(range(n_classes))
+    assert name in datasets.REAL_DATASETS and "load_real" in datasets.__all__
+
+
+def test_load_real_unknown_name():
+    with pytest.raises(ValueError, match="real dataset must be one of digits, iris, wine, "
+                                         "breast_cancer; got 'mnist'"):
+        datasets.load_real("mnist")

@@ -1,4 +1,5 @@
-"""Datasets: the tutorial's moons, other seeded toy problems, and a user's own CSV file.
+"""Datasets: the tutorial's moons, other seeded toy problems, scikit-learn's bundled real data
+sets, and a user's own CSV file (whole, or in chunks for files larger than memory).
 
 Every generator takes ``random_state`` (int, RandomState, Generator or None) and never touches the
 global NumPy random state (``None`` draws from fresh operating-system entropy, not from the global
@@ -14,6 +15,7 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn import datasets as skd
@@ -238,6 +240,40 @@ def make_dataset(name: str, n_samples: int = 300, n_classes: int | None = None,
     return make(**kwargs)
 
 
+# scikit-learn's bundled data sets (shipped inside scikit-learn: no download), by name
+REAL_DATASETS: dict[str, Callable[..., Any]] = {
+    "digits": skd.load_digits,  # 1797 8x8 images, 64 features (0..16), 10 classes
+    "iris": skd.load_iris,  # 150 flowers, 4 features, 3 classes
+    "wine": skd.load_wine,  # 178 wines, 13 features, 3 classes
+    "breast_cancer": skd.load_breast_cancer,  # 569 tumours, 30 features, 2 classes
+}
+
+
+def load_real(name: str) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """One of scikit-learn's bundled real data sets by name (no download, not standardised).
+
+    Parameters
+    ----------
+    name : one of :data:`REAL_DATASETS` ('digits', 'iris', 'wine', 'breast_cancer')
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float64, raw units (standardise before training)
+    y : ndarray of shape (n_samples,), labels 0..n_classes-1
+    feature_names : list of n_features str
+    class_names : list of n_classes str, ``class_names[k]`` names label k
+    """
+    if name not in REAL_DATASETS:
+        raise ValueError(f"real dataset must be one of {', '.join(REAL_DATASETS)}; got {name!r}")
+    bunch = REAL_DATASETS[name]()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    names = getattr(bunch, "feature_names", None)
+    features = [str(f) for f in names] if names is not None else \
+        [f"pixel_{j}" for j in range(X.shape[1])]
+    return X, np.asarray(bunch.target, dtype=np.intp), features, \
+        [str(c) for c in bunch.target_names]
+
+
 def parse_labels(values: list[str]) -> np.ndarray:
     """Labels read from text: ints if every one is an integer, else floats if all are numbers,
     else strings (what :func:`load_csv` returns as ``y``)."""
@@ -368,11 +404,13 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
 
 __all__ = [
     "GENERATORS",
+    "REAL_DATASETS",
     "blobs",
     "circles",
     "csv_header",
     "gaussian_quantiles",
     "load_csv",
+    "load_real",
     "make_dataset",
     "moons",
     "parse_labels",

@@ -553,6 +553,38 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
         data.notes = dict(notes or {})
         return write_model(path, data)
 
+    # ------------------------------------------------------------------ export (nnscratch.export)
+    def to_onnx(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model as an ONNX file (atomic); see :func:`nnscratch.export.to_onnx`.
+
+        Needs ``pip install 'nnscratch[onnx]'``.
+        """
+        from nnscratch.export import to_onnx
+
+        return to_onnx(self, path)
+
+    def to_torch(self) -> Any:
+        """The fitted model as a ``torch.nn.Sequential`` whose output is ``predict_proba``;
+        see :func:`nnscratch.export.to_torch`. Needs ``pip install 'nnscratch[torch]'``."""
+        from nnscratch.export import to_torch
+
+        return to_torch(self)
+
+    def to_sklearn(self) -> Any:
+        """The same function as a fitted ``sklearn.neural_network.MLPClassifier``; see
+        :func:`nnscratch.export.to_sklearn`."""
+        from nnscratch.export import to_sklearn
+
+        return to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, est: Any) -> MLPClassifier:
+        """A fitted MLPClassifier computing what a fitted scikit-learn MLPClassifier computes;
+        see :func:`nnscratch.export.from_sklearn`."""
+        from nnscratch.export import from_sklearn
+
+        return cls.from_model_data(from_sklearn(est, cls().get_params(deep=False)))
+
     @classmethod
     def from_model_data(cls, data: ModelData) -> MLPClassifier:
         """A fitted estimator from a model file's data (:func:`nnscratch.io.read_model`).

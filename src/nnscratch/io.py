@@ -38,10 +38,10 @@ import math
 import os
 import secrets
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -198,15 +198,35 @@ def write_model(path: PathLike, model: ModelData) -> Path:
     -------
     path : Path, the file written
     """
-    path = Path(path)
     arrays = _arrays(model)
+    # (cast: the stubs' allow_pickle=)
+    return write_atomic(path, lambda f: np.savez(f, **cast(dict[str, Any], arrays)))
+
+
+def write_atomic(path: PathLike, data: bytes | Callable[[BinaryIO], object]) -> Path:
+    """Write ``data`` (bytes, or a function writing into a binary file) to ``path`` so that a
+    crash leaves the old file or the new one, whole.
+
+    The bytes go to a hidden temporary file in the destination folder (created exclusively,
+    never through somebody else's file), are flushed and fsync'ed, then renamed over ``path``
+    (:func:`os.replace`) and the folder is fsync'ed. On any error the temporary file is removed
+    and ``path`` is untouched.
+
+    Returns
+    -------
+    path : Path, the file written
+    """
+    path = Path(path)
     folder = path.parent
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
     # O_EXCL: never write through somebody else's file; mode 0o666 minus the umask, as open() does
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **cast(dict[str, Any], arrays))  # (cast: the stubs' allow_pickle=)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                data(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -394,4 +414,4 @@ def _check_arrays(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], where:
 
 
 __all__ = ["FORMAT_VERSION", "ModelData", "ModelFileError", "jsonable", "read_model",
-           "write_model"]
+           "write_atomic", "write_model"]

@@ -161,7 +161,8 @@ def test_animate_and_report(tmp_path):
     with PILImage.open(gif) as im:
         assert im.format == "GIF" and im.n_frames >= 10
     parsed = assert_links_exist(tmp_path / "index.html")
-    assert sorted(parsed.imgs) == ["boundary.png", "loss_curve.png", "training.gif"]
+    assert sorted(parsed.imgs) == ["boundary.png", "confusion_matrix.png", "loss_curve.png",
+                                   "training.gif"]
     assert "train accuracy:" in (tmp_path / "index.html").read_text()  # the printed output
 
 

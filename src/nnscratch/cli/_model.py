@@ -24,6 +24,15 @@ import numpy as np
 from nnscratch.cli._common import EXIT_INTERRUPTED, CLIError
 from nnscratch.estimator import MLPClassifier
 
+# --optimizer as MLPClassifier's solver parameters (momentum and nesterov add --momentum)
+SOLVERS: dict[str, dict[str, Any]] = {
+    "gd": {"solver": "gd"},
+    "sgd": {"solver": "sgd", "momentum": 0.0},
+    "momentum": {"solver": "sgd", "nesterovs_momentum": False},
+    "nesterov": {"solver": "sgd", "nesterovs_momentum": True},
+    "adam": {"solver": "adam"},
+}
+
 
 def fold_standardization(coefs: list[np.ndarray], intercepts: list[np.ndarray],
                          mean: np.ndarray, scale: np.ndarray

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnscratch.cli._common import CLIError, output_dir, parse_sizes, positive_int
-from nnscratch.cli._model import check_save_path, finish, model_of_raw_columns, save_model
+from nnscratch.cli._model import (
+    SOLVERS,
+    check_save_path,
+    finish,
+    model_of_raw_columns,
+    save_model,
+)
 
 if TYPE_CHECKING:
     from nnscratch import MLPClassifier
@@ -46,9 +52,16 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="train a network on a dataset or a CSV file",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", choices=sorted(GENERATORS), default=None,
-                      help="built-in dataset (default: moons, unless --csv)")
+    from nnscratch.experiments.real_data import NAMES as REAL
+
+    data.add_argument("--dataset", choices=[*sorted(GENERATORS), *REAL], default=None,
+                      help="built-in dataset, generated or scikit-learn's real "
+                      f"{', '.join(REAL)} (default: moons, unless --csv)")
     data.add_argument("--csv", metavar="FILE", help="your own data: CSV with a header row")
+    data.add_argument("--chunked", action="store_true",
+                      help="read --csv in chunks (files larger than memory; partial_fit)")
+    data.add_argument("--chunk-rows", type=positive_int, default=65536,
+                      help="rows per chunk with --chunked (default 65536)")
     data.add_argument("--target", metavar="COL",
                       help="label column of --csv (name or 0-based index; default: last)")
     data.add_argument("--samples", type=positive_int, default=300,
@@ -113,19 +126,13 @@ def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     if args.target is not None:
         raise CLIError("--target needs --csv FILE")
     name = args.dataset or "moons"
+    from nnscratch.experiments import real_data
+
+    if name in real_data.NAMES:  # --samples, --noise and --classes do not apply
+        return (*real_data.load(name), name)
     X, y = make_dataset(name, n_samples=args.samples, n_classes=args.classes, noise=args.noise,
                         random_state=args.seed)
     return X, y, name
-
-
-# --optimizer as MLPClassifier's solver parameters (momentum and nesterov add --momentum)
-SOLVERS: dict[str, dict[str, Any]] = {
-    "gd": {"solver": "gd"},
-    "sgd": {"solver": "sgd", "momentum": 0.0},
-    "momentum": {"solver": "sgd", "nesterovs_momentum": False},
-    "nesterov": {"solver": "sgd", "nesterovs_momentum": True},
-    "adam": {"solver": "adam"},
-}
 
 
 @dataclass
@@ -276,6 +283,10 @@ def run(args: argparse.Namespace) -> int:
     from sklearn.preprocessing import LabelEncoder
 
     _check_args(args)
+    if args.chunked:
+        from nnscratch.cli._chunked import run_chunked
+
+        return run_chunked(args)
     if args.save:
         check_save_path(args.save)
     X, y_raw, source = load_data(args)
@@ -295,8 +306,10 @@ def run(args: argparse.Namespace) -> int:
         n_val = math.ceil(args.validation_fraction * len(y_tr))  # train_test_split's count
     elif args.validation_fraction:
         X_tr, X_val, y_tr, y_val = _split(X_tr, y_tr, args.validation_fraction, args.seed)
-        n_val = len(y_val)
-    scale = args.scale == "standard" or (args.scale == "auto" and args.csv is not None)
+    from nnscratch.experiments import real_data
+
+    scale = args.scale == "standard" or (args.scale == "auto" and (
+        args.csv is not None or source in real_data.NAMES))
     scaler = Standardizer(X_tr) if scale else None
 
     def prep(A: np.ndarray) -> np.ndarray:
@@ -356,7 +369,12 @@ def run(args: argparse.Namespace) -> int:
         return code
     from nnscratch.viz import Section, write_report
 
-    figures = draw(out, source, X, y, fitted, prep)
+    lines, more = real_data.evaluate(out, source, classes, X_tr, y_tr, X_te, y_te, prep,
+                                     clf.predict, lambda Z, b: fit(args, Z, b, None)
+                                     .estimator.predict_proba)
+    for line in lines:
+        say(line)
+    figures = draw(out, source, X, y, fitted, prep) + more
     report = write_report(out, f"nnscratch train: {source}",
                           [Section("Output", pre="\n".join(printed), figures=figures)],
                           settings={k: v for k, v in sorted(vars(args).items()) if k != "run"})
