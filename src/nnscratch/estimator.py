@@ -117,6 +117,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ``random_state``; 'seed' is the tutorial's ``randn / sqrt(fan_in)``.
     dtype : {'float64', 'float32'}, default='float64'
         Precision of the weights and of the computation (X is converted).
+    callbacks : sequence of callables or None, default=None
+        Engine callbacks ``cb(history, network) -> bool | None``, called after every epoch of
+        every fit/partial_fit (``network`` is the live engine network being trained); returning
+        True stops training.
 
     Attributes
     ----------
@@ -206,6 +210,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "init": [StrOptions(set(INITIALIZERS))],
         "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
+        "callbacks": [list, tuple, None],
     }
 
     def __init__(
@@ -235,6 +240,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change: int | float = 10,
         init: str = "glorot",
         dtype: Any = "float64",
+        callbacks: Any = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -260,6 +266,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.init = init
         self.dtype = dtype
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -374,6 +381,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     early_stopping=bool(self.early_stopping), tol=self.tol,
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
                     on_stall=getattr(schedule, "on_stall", None),
+                    callbacks=tuple(self.callbacks or ()),
                     verbose=bool(self.verbose), history=history,
                 )
         except DivergenceError as exc:

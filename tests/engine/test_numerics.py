@@ -117,7 +117,7 @@ def test_huge_learning_rate_raises_divergence_and_restores(data, act, solver, ba
     with pytest.raises(DivergenceError) as info:
         train(net, X, Y, learning_rate=1e6, optimizer=get_optimizer(solver), epochs=100,
               batch_size=batch_size, random_state=0, tol=None,
-              callbacks=[lambda h: snapshots.append(net.params.flat.copy())])
+              callbacks=[lambda h, net_: snapshots.append(net.params.flat.copy())])
     message = str(info.value)
     assert "diverged" in message and "Try a smaller learning rate than 1e+06" in message
     assert info.value.history.stop_reason == "diverged"
@@ -140,7 +140,7 @@ def test_non_finite_weights_are_rolled_back_to_last_finite_step(data, epochs):
     # five ordinary steps, then an infinite one: the weights become inf/nan
     with pytest.raises(DivergenceError, match="became nan") as info:
         train(net, X, Y, learning_rate=lambda t: 0.5 if t < 5 else math.inf, epochs=epochs,
-              tol=None, callbacks=[lambda h: snapshots.append(net.params.flat.copy())])
+              tol=None, callbacks=[lambda h, net_: snapshots.append(net.params.flat.copy())])
     assert not np.isfinite(snapshots[5]).all()  # the 6th step really produced non-finite weights
     np.testing.assert_array_equal(net.params.flat, snapshots[4])  # restored: after 5 steps
     assert info.value.history.n_epochs == 6

@@ -153,7 +153,7 @@ def test_early_stopping_stops_and_restores_best():
     hist = train(net, X, one_hot(y, 3), learning_rate=0.05, optimizer=Adam(), epochs=500,
                  batch_size=16, random_state=0, validation=(Xv, yv), early_stopping=True,
                  tol=1e-4, n_iter_no_change=5,
-                 callbacks=[lambda h: snapshots.append(net.params.flat.copy())])
+                 callbacks=[lambda h, net_: snapshots.append(net.params.flat.copy())])
     assert hist.stop_reason == "early_stopping"
     assert hist.n_epochs < 500 and len(snapshots) == hist.n_epochs
     best = int(np.argmax(hist.val_score))  # first epoch reaching the best score
@@ -171,14 +171,14 @@ def test_callbacks_see_history_and_can_stop():
     X, y, Y = _problem(n=20)
     seen = []
 
-    def cb(h):
+    def cb(h, net_):
         seen.append(h.n_epochs)
         return h.n_epochs == 3
 
     later = []  # a callback after the one that stops is still called for that epoch
     net = _net()
     hist = train(net, X, Y, learning_rate=0.1, epochs=50, tol=None,
-                 callbacks=[cb, lambda h: later.append(h.n_epochs)])
+                 callbacks=[cb, lambda h, net_: later.append(h.n_epochs)])
     assert seen == [1, 2, 3] and hist.n_epochs == 3 and hist.stop_reason == "callback"
     assert later == [1, 2, 3]
 

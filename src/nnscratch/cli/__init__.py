@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 
 from nnscratch import __version__
-from nnscratch.cli import exercises, gradcheck, predict, sweep, train, tutorial
+from nnscratch.cli import exercises, gradcheck, playground, predict, sweep, train, tutorial
 from nnscratch.cli._common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -29,7 +29,7 @@ from nnscratch.cli._common import (
     stop_on_ctrl_c,
 )
 
-COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck]
+COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck, playground]
 
 # Ctrl-C stops the training of these commands gracefully (KeyboardInterrupt: the engine keeps the
 # last finite weights and the command saves them); every other command stops at once

@@ -1,4 +1,4 @@
-"""Training callbacks: ``cb(history)`` after every epoch; returning True stops training."""
+"""Training callbacks: ``cb(history, network)`` after every epoch; returning True stops training."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Snapshots:
         self.flats.append(self.net.params.flat.copy())
         self.losses.append(loss)
 
-    def __call__(self, history: History) -> bool:
+    def __call__(self, history: History, network: Network | None = None) -> bool:
         n = history.n_epochs
         if (n in self.at) if self.at is not None else (n % self.every == 0):
             self._keep(n, history.loss[-1])

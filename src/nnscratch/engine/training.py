@@ -76,7 +76,7 @@ class History:
         return len(self.loss)
 
 
-Callback = Callable[[History], "bool | None"]
+Callback = Callable[[History, Network], "bool | None"]
 
 
 def _check_batch_size(batch_size: int | None, n: int) -> int:
@@ -189,7 +189,8 @@ def train(
     tol : float or None, minimum improvement; None never stops before ``epochs``
     n_iter_no_change : int >= 1
     on_stall : called when progress stalls; returning True resets the count instead of stopping
-    callbacks : callables ``cb(history)``, after each epoch; returning True stops training
+    callbacks : callables ``cb(history, network)``, after each epoch (``network`` is ``net``,
+        live: copy its parameters to keep them); returning True stops training
     verbose : show a tqdm progress bar (off when not a terminal)
     history : History to extend (warm starts)
 
@@ -298,7 +299,7 @@ def train(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            if callbacks and any([bool(cb(hist)) for cb in callbacks]):  # call every one
+            if callbacks and any([bool(cb(hist, net)) for cb in callbacks]):  # call every one
                 hist.stop_reason = "callback"
                 break
             if stall > n_iter_no_change:
