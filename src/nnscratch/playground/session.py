@@ -198,6 +198,7 @@ class Session:
                           "train again")
         with self._cond:
             self._paused, self._steps_left = False, 0
+            self._idle = self._thread is None  # the thread owes epochs: not still any more
             self._cond.notify_all()
         self._start()
         self._set_state("playing")
@@ -215,8 +216,9 @@ class Session:
     def step(self) -> None:
         if self.state in ("done", "diverged"):
             raise Refused(f"training is {self.state}; press reset to train again")
-        with self._cond:
-            self._paused, self._steps_left = False, 1
+        with self._cond:  # stays paused; the thread owes one epoch
+            self._paused, self._steps_left = True, 1
+            self._idle = self._thread is None
             self._cond.notify_all()
         self._start()
 
@@ -278,9 +280,7 @@ class Session:
         self._since_frame += 1
         with self._cond:
             if self._steps_left > 0:
-                self._steps_left -= 1
-                if self._steps_left == 0:
-                    self._paused = True
+                self._steps_left -= 1  # this epoch was the step asked for
         if self._paused or self._since_frame >= self.speed:
             self._publish(network, history)
             self._since_frame = 0
@@ -305,14 +305,14 @@ class Session:
                     finally:
                         self._cond.acquire()
                     continue
-                if self._stop or not self._paused:
+                if self._stop or not self._paused or self._steps_left > 0:
                     break
                 self._idle = True
                 self._cond.notify_all()
                 self._cond.wait()
                 self._idle = False
             self._next_frame = max(self._next_frame, time.perf_counter() - 1.0 / MAX_FPS)
-            if not self._stop and self.state != "playing" and self._steps_left == 0:
+            if not self._stop and not self._paused and self.state != "playing":
                 self._set_state("playing")
             return self._stop
 
