@@ -1,4 +1,4 @@
-"""The engine is the oracle: the playground's run is MLPClassifier's, its pictures predict_proba's."""
+"""The engine is the oracle: the run is MLPClassifier's, the pictures are predict_proba's."""
 
 from __future__ import annotations
 

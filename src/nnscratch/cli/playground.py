@@ -28,8 +28,9 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port in 1..65535, got {value}")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in 0..65535 (0: any free port), "
+                                         f"got {value}")
     return value
 
 
@@ -37,7 +38,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("playground", help="watch the network learn, live, in the browser",
                        description=__doc__)
     p.add_argument("--port", type=_port, default=None,
-                   help=f"port to serve on (default: {default_port()}, from your user id)")
+                   help=f"port to serve on (default: {default_port()}, from your user id; 0: any "
+                        "free port)")
     p.add_argument("--host", default=None,
                    help="address to bind (default 127.0.0.1; anything else exposes the "
                         "playground to the network, with a warning)")
