@@ -123,7 +123,7 @@ def test_each_cap_and_bad_setting_is_refused_with_a_message(session: Reader, set
     ('{"type": "launch"}', "unknown message type 'launch'"),
     ('{"type": "speed", "value": 1001}', "value must be a whole number in 1..1000"),
     ('{"type": "speed", "value": "max"}', "value must be a whole number"),
-    ('{"type": "grid", "value": 1024}', "value must be a whole number in 16..128"),
+    ('{"type": "grid", "value": 1024}', "value must be a whole number in 16..96"),
     ('{"type": "point", "op": "add", "x": 1e9, "y": 0, "label": 0}', "outside the plane"),
     ('{"type": "point", "op": "add", "x": 0, "y": 0, "label": 7}', "class 7"),
     ('{"type": "point", "op": "move", "x": 0, "y": 0}', "op must be 'add' or 'remove'"),

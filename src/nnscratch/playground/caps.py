@@ -5,10 +5,11 @@ or raises :class:`Refused` with a message the page shows (naming the value and t
 Every number a client controls is capped here, in one place:
 
 - points <= ``MAX_POINTS`` and minibatches >= ``MIN_BATCH`` rows, so an epoch is at most
-  ``MAX_POINTS / MIN_BATCH`` = 100 steps. At the largest network (6 hidden layers of 32) a step of
-  10 rows costs ~0.1 ms and the full batch of 1000 rows ~1-3 ms, so one epoch (the pause
-  granularity: the training thread checks its controls after every epoch) stays far below
-  100 ms (see benchmarks/playground.py for the measured cost);
+  ``MAX_POINTS / MIN_BATCH`` = 100 steps. The training thread checks its controls after every
+  epoch (and after a frame), so a pause waits at most one epoch plus one frame. At the largest
+  network (6 hidden layers of 32, 1000 points) benchmarks/playground.py measured, on a busy
+  2-core machine: an epoch 8 ms (full batch) to 46 ms (100 steps of 10 rows), a frame 37 ms at
+  64 x 64 (~95 ms at 128 x 128, hence ``MAX_GRID`` = 96);
 - 0..``MAX_LAYERS`` hidden layers of 1..``MAX_NEURONS`` neurons;
 - ``MAX_STEPS_PER_FRAME`` epochs between two frames; grid cells per side ``MIN_GRID..MAX_GRID``;
 - ``MAX_MESSAGE_BYTES`` per WebSocket message, ``MAX_CSV_BYTES`` per dropped CSV file;
@@ -32,7 +33,7 @@ MAX_NEURONS = 32
 MAX_STEPS_PER_FRAME = 1000
 MAX_EPOCHS = 1_000_000  # the "stop after" limit; 0 means no limit
 NO_LIMIT_EPOCHS = 10**9  # max_iter when the user sets no limit (~days of training)
-MIN_GRID, MAX_GRID = 16, 128
+MIN_GRID, MAX_GRID = 16, 96
 MAX_MESSAGE_BYTES = 300_000
 MAX_CSV_BYTES = 256 * 1024
 MAX_SESSIONS = 4

@@ -17,12 +17,10 @@ function ``Network.predict_proba`` runs, in chunks) gives both views:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from nnscratch.engine import Network
-from nnscratch.engine.network import PREDICT_CHUNK_ROWS, predict_proba
+from nnscratch.engine.network import PREDICT_CHUNK_ROWS, forward_loss, predict_proba
 
 NEURON_GRID = 32  # neuron maps have at most this many cells per side
 BOUNDED = {"tanh": 1.0, "logistic": 1.0}  # activations whose |a| <= 1: a fixed colour scale
@@ -93,6 +91,19 @@ class Renderer:
         return surface, neurons, scales
 
 
+def loss_and_accuracy(net: Network, X: np.ndarray, Y: np.ndarray, y: np.ndarray, alpha: float
+                      ) -> tuple[float, float]:
+    """``Network.loss`` (mean loss at the current weights) and the accuracy, in one forward pass.
+
+    ``forward_loss`` leaves the probabilities in the workspace: their argmax is the prediction.
+    """
+    ws = net.workspace(X.shape[0])
+    ce = forward_loss(net.params, net.activations, X, Y, ws)
+    w = net.params.weights
+    loss = (ce + 0.5 * alpha * float(np.vdot(w, w))) / X.shape[0]  # as Network.loss
+    return loss, float(np.mean(np.argmax(ws.a[-1], axis=1) == y))
+
+
 def quantize_proba(p: np.ndarray) -> np.ndarray:
     """Probabilities in [0, 1] -> bytes ``round(255 p)``."""
     return np.rint(np.clip(p, 0.0, 1.0) * 255.0).astype(np.uint8)
@@ -105,5 +116,3 @@ def flat_weights(net: Network) -> np.ndarray:
         parts += [W.ravel(), b.ravel()]
     return np.concatenate(parts).astype(np.float32)
 
-
-Predict = Callable[[np.ndarray], np.ndarray]

@@ -28,7 +28,7 @@ from nnscratch.engine.losses import one_hot
 from nnscratch.playground import data as datamod
 from nnscratch.playground.caps import MAX_GRID, MAX_STEPS_PER_FRAME, MIN_GRID, Refused, Settings
 from nnscratch.playground.exports import classifier
-from nnscratch.playground.frames import Renderer, flat_weights, grid_points
+from nnscratch.playground.frames import Renderer, flat_weights, grid_points, loss_and_accuracy
 from nnscratch.playground.protocol import encode_frame
 
 MAX_FPS = 60
@@ -318,7 +318,12 @@ class Session:
 
     # ---------------------------------------------------------------- frames
     def publish_initial(self) -> None:
-        self._publish(self.net, None)
+        """The frame of epoch 0 (outside training: BLAS on one thread, as training runs it;
+        its thread hand-offs would cost more than these small products)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._publish(self.net, None)
 
     def _publish(self, net: Network | None, history: History | None) -> None:
         if net is None:
@@ -330,13 +335,13 @@ class Session:
         sp = self.split
         surface, neurons, scales = self.renderer.render(net)
         s = self.settings
-        loss = net.loss(sp.X_train, self._Y_train, s.alpha)  # at the current weights
-        train_acc = float(np.mean(np.argmax(net.predict_proba(sp.X_train), 1) == sp.y_train))
+        # at the current weights (the loss after `epoch` steps: what the tutorial prints)
+        loss, train_acc = loss_and_accuracy(net, sp.X_train, self._Y_train, sp.y_train, s.alpha)
         test_loss = test_acc = None
         epoch = history.n_epochs if history is not None else 0
         if self._Y_test is not None:
-            test_loss = net.loss(sp.X_test, self._Y_test, s.alpha)
-            test_acc = float(np.mean(np.argmax(net.predict_proba(sp.X_test), 1) == sp.y_test))
+            test_loss, test_acc = loss_and_accuracy(net, sp.X_test, self._Y_test, sp.y_test,
+                                                    s.alpha)
             epochs, losses = self._test_curve
             if not epochs or epochs[-1] < epoch:
                 epochs.append(epoch)
