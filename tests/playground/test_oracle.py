@@ -170,3 +170,14 @@ def test_the_mailbox_keeps_only_the_newest_frame() -> None:
     box.put(b"1")
     box.put(b"2")
     assert box.take() == b"2" and box.take() is None and box.dropped == 1 and len(calls) == 2
+
+
+@pytest.mark.parametrize("s", RUNS[:3], ids=["tutorial", "spirals-adam", "circles-nesterov"])
+def test_the_exported_python_trains_the_same_run(s: Settings) -> None:
+    from nnscratch.playground.exports import python_code
+
+    session, _ = run(s, speed=50)
+    code = python_code(s, session.data_source, session.epoch, session.split.stratified)
+    scope: dict[str, Any] = {}
+    exec(compile(code, "<exported>", "exec"), scope)
+    assert scope["clf"].loss_curve_ == session.history.loss

@@ -55,6 +55,7 @@ class Split:
     mean: np.ndarray | None  # standardisation of a CSV (None: none)
     scale: np.ndarray | None
     bounds: tuple[float, float, float, float]  # x0, x1, y0, y1 of the square plane drawn
+    stratified: bool = False  # the held-out split kept the class proportions
 
     def to_model(self, A: np.ndarray) -> np.ndarray:
         """Raw plane coordinates -> the network's inputs."""
@@ -111,6 +112,7 @@ def split(data: Data, test: float, seed: int, standardize: bool) -> Split:
     if len(classes) < 2:
         raise Refused(f"the data have a single class ({classes[0]!r}); need at least 2")
     X = data.X
+    stratify = None
     if test > 0:
         counts = np.bincount(y)
         stratify = y if counts.min() >= 2 and round(test * len(y)) >= len(counts) else None
@@ -133,7 +135,8 @@ def split(data: Data, test: float, seed: int, standardize: bool) -> Split:
     centre, half = (lo + hi) / 2, float(np.max(hi - lo)) / 2 * 1.15 or 1.0
     bounds = (float(centre[0] - half), float(centre[0] + half),
               float(centre[1] - half), float(centre[1] + half))
-    sp = Split(X_tr, y_tr, X_te, y_te, X_tr, X_te, classes, mean, scale, bounds)
+    sp = Split(X_tr, y_tr, X_te, y_te, X_tr, X_te, classes, mean, scale, bounds,
+               stratify is not None)
     sp.X_train, sp.X_test = sp.to_model(X_tr), sp.to_model(X_te)
     return sp
 

@@ -87,7 +87,7 @@ def train_command(s: Settings, source: str, epochs: int) -> str:
     return " ".join(c if c == "''" else shlex.quote(c) for c in cmd)
 
 
-def python_code(s: Settings, source: str, epochs: int) -> str:
+def python_code(s: Settings, source: str, epochs: int, stratified: bool = True) -> str:
     """Python that trains the same MLPClassifier on the same split."""
     params = estimator_params(s)
     params["max_iter"] = max(epochs, 1)
@@ -104,10 +104,8 @@ def python_code(s: Settings, source: str, epochs: int) -> str:
         lines += ["from nnscratch.datasets import load_csv", "", f"X, y = load_csv({source!r})"]
     if s.test > 0:
         lines[1:1] = ["from sklearn.model_selection import train_test_split"]
-        lines += ["# stratified when every class has 2 points and fits the held-out part "
-                  "(nnscratch train's rule)",
-                  f"X, X_test, y, y_test = train_test_split(X, y, test_size={s.test!r}, "
-                  f"random_state={s.seed}, stratify=y)"]
+        lines += [f"X, X_test, y, y_test = train_test_split(X, y, test_size={s.test!r}, "
+                  f"random_state={s.seed}{', stratify=y' if stratified else ''})"]
     schedule = ""
     if s.schedule != "constant":
         lines[1:1] = ["from nnscratch.experiments.exercises import make_schedule"]

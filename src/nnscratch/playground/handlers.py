@@ -82,7 +82,8 @@ def _export(session: Session) -> list[Reply]:
     epochs = session.epoch
     replies: list[Reply] = [
         {"type": "export", "epoch": epochs, "command": train_command(s, source, epochs),
-         "python": python_code(s, source, epochs), "resumed": was_playing},
+         "python": python_code(s, source, epochs, session.split.stratified),
+         "resumed": was_playing},
         encode_model(f"nnscratch-playground-epoch{epochs}.npz", data),
     ]
     if was_playing:

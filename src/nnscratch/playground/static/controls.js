@@ -21,7 +21,7 @@ function buildControls() {  // once the server said which choices and caps it ha
   options($("init"), caps.inits);
   options($("optimizer"), caps.optimizers);
   options($("schedule"), caps.schedules);
-  options($("speed"), App.SPEEDS, Object.fromEntries(App.SPEEDS.map(s => [s, `${s} epoch${s > 1 ? "s" : ""}/frame`])));
+  options($("speed"), App.SPEEDS);
   $("samples").max = caps.max_points;
   $("batch").min = caps.min_batch;
   $("classes").max = caps.max_classes;

@@ -123,8 +123,13 @@ function drawCurves(canvas, series, log, fixed) {
     ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.stroke();
   }
   ctx.fillStyle = "#999"; ctx.font = "10px sans-serif";
-  const label = v => (log ? Number(10 ** v).toPrecision(2) : v.toFixed(2));
-  ctx.fillText(label(hi), W - 40, 10); ctx.fillText(label(lo), W - 40, H - 4);
+  const label = v => (log ? Number(10 ** v).toPrecision(2) : v.toFixed(1));
+  const tag = (text, x, y) => {  // a label on a white box, over the curves
+    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x - 2, y - 9, ctx.measureText(text).width + 4, 11);
+    ctx.fillStyle = "#888"; ctx.fillText(text, x, y);
+  };
+  if (log) { tag(label(hi), W - 34, 10); tag(label(lo), W - 34, H - 3); }
+  else { tag("accuracy " + label(hi), 4, 10); tag(label(lo), 4, H - 3); }
 }
 
 // Network graph layout: columns of nodes; returns positions {x, y, size} per layer and node.
