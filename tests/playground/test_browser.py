@@ -166,3 +166,13 @@ def test_screenshot_of_the_playground(page: Any, server: Any, tmp_path: Path) ->
     assert path.stat().st_size > 20_000
     if os.environ.get("NNSCRATCH_WRITE_GALLERY") == "1":  # make gallery: refresh the picture
         shutil.copy(path, GALLERY)
+
+
+def test_url_flags_hide_parts_for_a_classroom(page: Any, server: Any) -> None:
+    open_page(page, server.url + "/?hide=math,export,training")
+    assert not page.is_visible("#mathpanel") and not page.is_visible("#export")
+    assert not page.is_visible("#optimizer") and not page.is_visible("#tutorial")
+    assert page.is_visible("#play") and page.is_visible("#surface")
+    page.click("#play")
+    wait(page, "window.playground.epoch >= 5")
+    assert "hide=math%2Cexport%2Ctraining" in page.url  # kept in the link

@@ -225,3 +225,20 @@ def test_export_gives_a_model_file_that_nnscratch_loads(session: Reader, tmp_pat
     assert clf.network().loss(X, one_hot(y, 2), 0.01) == pytest.approx(head["loss"], rel=1e-12)
     assert "--hidden 5,4" in info["command"] and "--epochs 50" in info["command"]
     assert "hidden_layer_sizes=(5, 4)" in info["python"]
+
+
+def test_a_closed_tab_stops_its_training(client: TestClient) -> None:
+    import threading
+
+    def training() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "nnscratch-playground-train"]
+
+    before = len(training())
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        r = Reader(ws)
+        r.send(type="play")
+        r.frame(lambda h: h["epoch"] > 5)  # no 'stop after': it would train for ever
+        assert len(training()) == before + 1
+    # leaving the block closes the socket; the server stops the session's thread and joins it
+    client.close()
+    assert len(training()) == before
