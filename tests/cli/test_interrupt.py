@@ -27,7 +27,7 @@ HOOK = textwrap.dedent("""
     original = target.train
 
     def train(net, *args, **kwargs):
-        def report(history):
+        def report(history, network=None):
             snapshots.append((history.n_epochs, (history.val_score or [None])[-1],
                               net.params.flat.copy()))
             print(f"epoch {{history.n_epochs}}", flush=True)
