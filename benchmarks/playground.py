@@ -7,7 +7,8 @@
    without the playground (alternating, medians);
 2. frames/s delivered to the client at a 64 x 64 surface with 3 hidden layers of 8 (goal >= 30;
    the server paces at most 60 per second);
-3. the cost of one frame (surface + neuron maps + header) at the largest network, 6 hidden layers
+3. the time a pause takes at the slowest epoch the caps allow;
+4. the cost of one frame (surface + neuron maps + header) at the largest network, 6 hidden layers
    of 32, at 64 x 64 and at the largest grid; and the cost of one epoch there (the pause
    granularity) for the full batch and for the smallest minibatch at the most points.
 """
@@ -95,6 +96,30 @@ def frames_per_second(srv: BackgroundServer, repeats: int) -> None:
           "<= 60)")
 
 
+def pause_latency(srv: BackgroundServer, repeats: int) -> None:
+    """Seconds from sending 'pause' to the 'paused' state, at the largest network, 1000 points,
+    batches of 10 (100 steps per epoch: the slowest epoch the caps allow)."""
+    settings = {"hidden": [MAX_NEURONS] * MAX_LAYERS, "samples": MAX_POINTS, "batch": MIN_BATCH,
+                "optimizer": "sgd", "lr": 0.01, "init": "glorot"}
+    waits = []
+    with connect(f"ws://127.0.0.1:{srv.port}/ws", origin=srv.url, max_size=2**22) as ws:
+        ws.send(json.dumps({"type": "config", "settings": settings}))
+        for _ in range(max(repeats, 5)):
+            ws.send(json.dumps({"type": "play"}))
+            frames = 0
+            while frames < 3:  # training for a few frames
+                msg = ws.recv()
+                frames += isinstance(msg, bytes)
+            t0 = time.perf_counter()
+            ws.send(json.dumps({"type": "pause"}))
+            while not (isinstance(msg, str) and json.loads(msg).get("state") == "paused"):
+                msg = ws.recv()
+            waits.append(time.perf_counter() - t0)
+    print(f"pause at hidden {MAX_LAYERS}x{MAX_NEURONS}, {MAX_POINTS} points, batch {MIN_BATCH}: "
+          f"median {statistics.median(waits) * 1e3:.0f} ms, worst {max(waits) * 1e3:.0f} ms "
+          f"(of {len(waits)}; goal < 100 ms)")
+
+
 def frame_cost(repeats: int) -> None:
     session = Session(Mailbox(), lambda m: None)
     biggest = Settings(hidden=(MAX_NEURONS,) * MAX_LAYERS, samples=MAX_POINTS, init="glorot")
@@ -130,6 +155,7 @@ def main() -> None:
     with BackgroundServer() as srv:
         tutorial_steps(srv, args.repeats)
         frames_per_second(srv, args.repeats)
+        pause_latency(srv, args.repeats)
     frame_cost(args.repeats)
 
 

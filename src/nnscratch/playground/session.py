@@ -210,8 +210,8 @@ class Session:
             self._cond.notify_all()
             while wait and self._thread is not None and not self._idle:
                 self._cond.wait()
-        if self.state == "playing":
-            self._set_state("paused")
+        if self.state == "playing" and self._thread is None:  # else the thread says so, once
+            self._set_state("paused")                          # it waits (after its epoch)
 
     def step(self) -> None:
         if self.state in ("done", "diverged"):
