@@ -14,7 +14,16 @@ import warnings
 from collections.abc import Sequence
 
 from nnscratch._version import __version__
-from nnscratch.cli import exercises, export, gradcheck, predict, sweep, train, tutorial
+from nnscratch.cli import (
+    exercises,
+    export,
+    gradcheck,
+    playground,
+    predict,
+    sweep,
+    train,
+    tutorial,
+)
 from nnscratch.cli._common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -29,7 +38,7 @@ from nnscratch.cli._common import (
     stop_on_ctrl_c,
 )
 
-COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck, export]
+COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck, export, playground]
 
 # Ctrl-C stops the training of these commands gracefully (KeyboardInterrupt: the engine keeps the
 # last finite weights and the command saves them); every other command stops at once
