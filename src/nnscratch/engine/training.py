@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnscratch.engine import _fused
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.network import CHUNK_ROWS, Network, forward_backward
@@ -70,6 +71,7 @@ class History:
     best_val_score: float = -math.inf
     stop_reason: str = "max_epochs"
     n_no_improvement: int = 0  # epochs in a row without progress by tol; goes on in warm starts
+    backend: str = "numpy"  # the loop of the last call: 'numpy' or 'numba' (engine/_fused.py)
 
     @property
     def n_epochs(self) -> int:
@@ -169,6 +171,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     verbose: bool = False,
     history: History | None = None,
+    backend: str = "auto",
 ) -> History:
     """Train ``net`` in place on one-hot targets.
 
@@ -192,6 +195,8 @@ def train(
     callbacks : callables ``cb(history)``, after each epoch; returning True stops training
     verbose : show a tqdm progress bar (off when not a terminal)
     history : History to extend (warm starts)
+    backend : 'auto', 'numpy' or 'numba' (the compiled loop of engine/_fused.py: same steps;
+        'auto' picks it for small networks when numba is installed); recorded in history.backend
 
     Returns
     -------
@@ -236,6 +241,18 @@ def train(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, disable=None, unit="epoch", leave=False)
+    # --- backend: the same loop compiled (engine/_fused.py), or the NumPy loop below ---------
+    hist.backend = _fused.select_backend(backend, net, m, optimizer, validation, early_stopping)
+    if hist.backend == "numba":
+        try:
+            return _fused.train(net, X, Y, schedule=schedule, optimizer=optimizer, alpha=alpha,
+                                epochs=epochs, batch_size=m, shuffle=shuffle, rng=rng, tol=tol,
+                                n_iter_no_change=n_iter_no_change, on_stall=on_stall,
+                                callbacks=callbacks, hist=hist, bar=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    # --- end of backend selection ------------------------------------------------------------
     stall = hist.n_no_improvement
     step = hist.n_steps
     lr = schedule(step)
