@@ -117,6 +117,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ``random_state``; 'seed' is the tutorial's ``randn / sqrt(fan_in)``.
     dtype : {'float64', 'float32'}, default='float64'
         Precision of the weights and of the computation (X is converted).
+    backend : {'auto', 'numpy', 'numba'}, default='auto'
+        The training loop: NumPy, or the same steps compiled with numba
+        (``pip install 'nnscratch[fast]'``); 'auto' picks numba for small networks when it is
+        installed and compiled (see ``nnscratch.engine._fused``). The one used is ``backend_``.
 
     Attributes
     ----------
@@ -128,6 +132,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     intercepts_ : list of ndarray, intercepts_[l] of shape (fan_out,)
     n_layers_ : int
         Hidden layers + 2.
+    backend_ : {'numpy', 'numba'}
+        The training loop the last fit used.
     n_outputs_ : int
         Output units: ``n_classes`` (see Notes).
     out_activation_ : str
@@ -206,6 +212,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "init": [StrOptions(set(INITIALIZERS))],
         "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
+        "backend": [StrOptions({"auto", "numpy", "numba"})],
     }
 
     def __init__(
@@ -235,6 +242,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change: int | float = 10,
         init: str = "glorot",
         dtype: Any = "float64",
+        backend: str = "auto",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -260,6 +268,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.init = init
         self.dtype = dtype
+        self.backend = backend
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -374,7 +383,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     early_stopping=bool(self.early_stopping), tol=self.tol,
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
                     on_stall=getattr(schedule, "on_stall", None),
-                    verbose=bool(self.verbose), history=history,
+                    verbose=bool(self.verbose), history=history, backend=self.backend,
                 )
         except DivergenceError as exc:
             self._store(params, exc.history, n_before)
@@ -384,6 +393,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 f"learning_rate_init (got {self.learning_rate_init}) or scale X (StandardScaler).",
                 exc.history) from None
         self._store(params, history, n_before)
+        self.backend_ = history.backend
         self.interrupted_ = history.stop_reason == "interrupted"
         if history.stop_reason == "interrupted":
             warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,

@@ -112,6 +112,7 @@ INVALID = {
     "n_iter_no_change": (0, "must be an int in the range [1, inf) or a float among {inf}"),
     "init": ("xavier", "must be a str among"),
     "dtype": ("float16", ("must be a str among {", "'float32'", "'float64'")),
+    "backend": ("fast", ("must be a str among {", "'auto'", "'numba'", "'numpy'")),
 }
 MORE_INVALID = [  # the list: zero and negative rates, NaN, hidden size 0, ...
     ("learning_rate_init", -1.0, "must be a float in the range (0.0, inf)"),

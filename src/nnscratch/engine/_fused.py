@@ -20,16 +20,20 @@ Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
 - ``'numba'``: this path; an ``ImportError`` naming ``pip install 'nnscratch[fast]'`` when numba is
   missing, a ``ValueError`` for settings it does not support (validation data, early stopping,
   optimizers other than gd/sgd/momentum/nesterov/adam);
-- ``'auto'`` (default): numba when it is installed, the settings are supported and one batch is
-  small (at most ``FUSED_MAX_WORK`` multiply-adds per product pass: dispatch-bound), else NumPy.
+- ``'auto'`` (default): numba when it is installed, its kernels are compiled already (in the disk
+  cache: ``auto`` never makes a command wait for a compile), the settings are supported and one
+  batch is small (at most ``FUSED_MAX_WORK`` multiply-adds per product pass: dispatch-bound),
+  else NumPy.
 
 ``NNSCRATCH_BACKEND=numpy`` in the environment makes numba count as absent (``'auto'`` is NumPy;
 the fused tests skip): the test suite then runs the NumPy engine alone, as without the extra.
 ``NNSCRATCH_BACKEND=numba`` makes ``'auto'`` choose numba wherever it is supported.
 
-Compiled kernels are cached on disk (``cache=True``): the first use compiles (seconds), later
-processes load them. The cache lives in ``$NUMBA_CACHE_DIR`` when set, else in
-``$XDG_CACHE_HOME/nnscratch/numba`` (``~/.cache/nnscratch/numba``), so a read-only install works.
+Compiled kernels are cached on disk (``cache=True``): the first use compiles (about 10-20 s on
+two cores), later processes load them (well under a second). Compile them once after installing
+with ``python -m nnscratch.engine._fused`` (or any ``backend='numba'`` run). The cache lives in
+``$NUMBA_CACHE_DIR`` when set, else in ``$XDG_CACHE_HOME/nnscratch/numba``
+(``~/.cache/nnscratch/numba``), never beside the package, so a read-only install works.
 """
 
 from __future__ import annotations
@@ -117,9 +121,21 @@ def select_backend(backend: str, net: Network, batch_size: int, optimizer: Optim
         return "numba"
     if why is not None or not numba_available():
         return "numpy"
-    forced = os.environ.get("NNSCRATCH_BACKEND", "").strip().lower() == "numba"
+    if os.environ.get("NNSCRATCH_BACKEND", "").strip().lower() == "numba":
+        return "numba"
     small = batch_size * _weights_per_sample(net) <= FUSED_MAX_WORK
-    return "numba" if forced or small else "numpy"
+    return "numba" if small and compiled() else "numpy"
+
+
+_COMPILED = False
+
+
+def compiled() -> bool:
+    """The kernels were compiled on this machine before (an index in :func:`cache_dir`)."""
+    global _COMPILED
+    if not _COMPILED:
+        _COMPILED = _KERNELS is not None or any(cache_dir().rglob("*run_epochs*.nbi"))
+    return _COMPILED
 
 
 # --- NumPy's loops and the compiled kernels -------------------------------------------------
@@ -128,13 +144,13 @@ _KERNELS: Any = None
 
 
 def _loop_pointers(dtype: np.dtype) -> np.ndarray:
-    """(5, 3) addresses (strided loop, context, auxdata) of NumPy's tanh, exp, log, expm1 and
-    logaddexp for ``dtype``; the capsules that own them are kept alive here."""
+    """(6, 3) addresses (strided loop, context, auxdata) of NumPy's tanh, exp, log, expm1,
+    logaddexp and add for ``dtype``; the capsules that own them are kept alive here."""
     if dtype not in _LOOPS:
         get = ctypes.pythonapi.PyCapsule_GetPointer
         get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
         rows, keep = [], []
-        ufuncs: list[Any] = [np.tanh, np.exp, np.log, np.expm1, np.logaddexp]
+        ufuncs: list[Any] = [np.tanh, np.exp, np.log, np.expm1, np.logaddexp, np.add]
         for ufunc in ufuncs:
             _, capsule = ufunc._resolve_dtypes_and_context((dtype,) * (ufunc.nin + 1))
             ufunc._get_strided_loop(capsule)
@@ -144,6 +160,26 @@ def _loop_pointers(dtype: np.dtype) -> np.ndarray:
             keep.append(capsule)
         _LOOPS[dtype] = (np.array(rows, dtype=np.intp), keep)
     return _LOOPS[dtype][0]
+
+
+_DOTS: dict[np.dtype, int] = {}
+
+
+def _blas_dot(dtype: np.dtype) -> int:
+    """Address of the BLAS dot that ``np.vdot`` calls (NumPy's bundled OpenBLAS), or 0 when it
+    cannot be found (the kernel then sums in order: losses agree to rounding, steps unchanged)."""
+    if dtype not in _DOTS:
+        address = 0
+        libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+        name = "scipy_cblas_ddot64_" if dtype == np.float64 else "scipy_cblas_sdot64_"
+        for path in sorted(libs.glob("libscipy_openblas64_*.so")):
+            try:
+                address = ctypes.cast(getattr(ctypes.CDLL(str(path)), name),
+                                      ctypes.c_void_p).value or 0
+            except (OSError, AttributeError):
+                continue
+        _DOTS[dtype] = address
+    return _DOTS[dtype]
 
 
 def kernels() -> Any:
@@ -242,7 +278,8 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
             losses = np.empty(block)
             ran, status = K.run_epochs(flat, grad, backup, sizes, acts, Xf, Yf,
                                        order.astype(np.int64), np.array(rates, dtype), m, block,
-                                       code, c, v1, v2, loops, state, losses)
+                                       code, c, v1, v2, loops, _blas_dot(dtype), state,
+                                       losses)
             taken = int(state[9])  # updates made by this call
             if isinstance(optimizer, Adam):
                 optimizer.t += taken
@@ -305,5 +342,20 @@ def loss_and_gradient(net: Network, X: np.ndarray, Y: np.ndarray,
                  np.array([ACT_CODES[a.name] for a in net.activations], np.int64),
                  X.reshape(-1), Y.reshape(-1), np.empty(0, np.int64), np.zeros(1, dtype),
                  X.shape[0], 1, 0, _constants(dtype, alpha, GD()), flat[:0], flat[:0],
-                 _loop_pointers(dtype), state, losses)
+                 _loop_pointers(dtype), _blas_dot(dtype), state, losses)
     return float(losses[0]), grad
+
+
+def warm_up() -> Path:
+    """Compile (or load) the kernels for float64 and float32; return the cache folder."""
+    from nnscratch.engine.initializers import init_params
+    from nnscratch.engine.network import Network
+
+    for dtype in (np.float64, np.float32):
+        net = Network(init_params((2, 3, 2), "seed", 0, dtype), "tanh")
+        loss_and_gradient(net, np.zeros((2, 2), dtype), np.eye(2, dtype=dtype))
+    return cache_dir()
+
+
+if __name__ == "__main__":  # python -m nnscratch.engine._fused: compile once after installing
+    print(f"nnscratch fused kernels compiled and cached in {warm_up()}")

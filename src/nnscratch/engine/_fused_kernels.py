@@ -27,7 +27,7 @@ from numba.extending import intrinsic
 IDENTITY, TANH, LOGISTIC, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(7)
 GD, MOMENTUM, NESTEROV, ADAM = range(4)
 # rows of ``loops``: NumPy's strided loops (function, context, auxdata) for the parameter dtype
-L_TANH, L_EXP, L_LOG, L_EXPM1, L_LOGADDEXP = range(5)
+L_TANH, L_EXP, L_LOG, L_EXPM1, L_LOGADDEXP, L_ADD = range(6)
 # returned codes
 DONE, STALLED, DIVERGED = range(3)
 
@@ -59,20 +59,67 @@ def _call_loop(typingctx, fn, ctx, data, dims, strides, aux):
     return sig, codegen
 
 
+@intrinsic
+def _call_dot(typingctx, fn, n, x, y, like):
+    """Call BLAS ``dot(n, x, 1, y, 1)`` (64-bit ints) at address ``fn``; returns like ``like``."""
+    sig = like(types.intp, types.intp, types.intp, types.intp, like)
+
+    def codegen(context, builder, signature, args):
+        ptr, i64 = ir.IntType(8).as_pointer(), ir.IntType(64)
+        ret = context.get_value_type(signature.return_type)
+        f = builder.inttoptr(args[0], ir.FunctionType(ret, [i64, ptr, i64, ptr, i64]).as_pointer())
+        one = ir.Constant(i64, 1)
+        return builder.call(f, [args[1], builder.inttoptr(args[2], ptr), one,
+                                builder.inttoptr(args[3], ptr), one])
+
+    return sig, codegen
+
+
 @njit(cache=True)
-def _ufunc(loops, which, io, a, a_step, b, out, count, item):
+def _ufunc(loops, which, io, a, sa, b, sb, out, so, count):
     """``out = ufunc(a)`` (``b`` = 0) or ``out = ufunc(a, b)`` over ``count`` elements at these
-    addresses; ``a_step`` 0 broadcasts a scalar ``a``. ``io`` (7 ints) is scratch."""
-    io[0] = a
-    io[4] = a_step
+    addresses and byte strides (stride 0: a scalar, or with ``out == a`` a reduction into it).
+    ``io`` (7 ints) is scratch for the loop's data, dimensions and strides."""
+    io[0], io[4] = a, sa
     if b == 0:
-        io[1], io[5] = out, item
+        io[1], io[5] = out, so
     else:
-        io[1], io[2], io[5], io[6] = b, out, item, item
+        io[1], io[2], io[5], io[6] = b, out, sb, so
     io[3] = count
     addr = io.ctypes.data
     _call_loop(loops[which, 0], loops[which, 1], addr, addr + 3 * 8, addr + 4 * 8,
                loops[which, 2])
+
+
+@njit(cache=True)
+def _map(loops, which, io, x, x0, count):
+    """x[x0 : x0 + count] = ufunc(x[x0 : x0 + count]) in place, for a unary NumPy ufunc."""
+    it = x.itemsize
+    base = x.ctypes.data + x0 * it
+    _ufunc(loops, which, io, base, it, 0, 0, base, it, count)
+
+
+@njit(cache=True)
+def _sum(loops, io, x, count, acc):
+    """float(x[:count].sum()): NumPy's add loop reducing into ``acc`` (pairwise summation)."""
+    acc[0] = 0
+    it = x.itemsize
+    into = acc.ctypes.data
+    _ufunc(loops, L_ADD, io, into, 0, x.ctypes.data, it, into, 0, count)
+    return float(acc[0])
+
+
+@njit(cache=True)
+def _dot(dot_fn, a, a0, b, b0, count):
+    """float(np.vdot(a[a0:a0+count], b[b0:b0+count])): NumPy's BLAS dot when known."""
+    if dot_fn != 0:
+        it = a.itemsize
+        return float(_call_dot(dot_fn, count, a.ctypes.data + a0 * it, b.ctypes.data + b0 * it,
+                               a[a0]))
+    s = 0.0
+    for t in range(count):
+        s += a[a0 + t] * b[b0 + t]
+    return s
 
 
 @njit(cache=True)
@@ -121,11 +168,11 @@ def _activate(code, z, tmp, z0, count, loops, io, c):
     item = z.itemsize
     base = z.ctypes.data + z0 * item
     if code == TANH:
-        _ufunc(loops, L_TANH, io, base, item, 0, base, count, item)
+        _map(loops, L_TANH, io, z, z0, count)
     elif code == LOGISTIC:  # 1/(1+e^-z) = (1 + tanh(z/2)) / 2
         for t in range(z0, z0 + count):
             z[t] *= c[1]
-        _ufunc(loops, L_TANH, io, base, item, 0, base, count, item)
+        _map(loops, L_TANH, io, z, z0, count)
         for t in range(z0, z0 + count):
             z[t] += c[0]
             z[t] *= c[1]
@@ -141,14 +188,13 @@ def _activate(code, z, tmp, z0, count, loops, io, c):
         for t in range(count):
             v = z[z0 + t]
             tmp[t] = v if (v < 0 or v != v) else c[2]
-        tb = tmp.ctypes.data
-        _ufunc(loops, L_EXPM1, io, tb, item, 0, tb, count, item)
+        _map(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
             if z[z0 + t] <= 0:
                 z[z0 + t] = tmp[t] * c[4]
     elif code == SOFTPLUS:  # log(1 + e^z) = logaddexp(0, z)
         zero = c[2:3].ctypes.data
-        _ufunc(loops, L_LOGADDEXP, io, zero, 0, base, base, count, item)
+        _ufunc(loops, L_LOGADDEXP, io, zero, 0, base, item, base, item, count)
 
 
 @njit(cache=True)
@@ -175,25 +221,23 @@ def _deactivate(code, a, a0, delta, d0, tmp, count, loops, io, c):
     elif code == SOFTPLUS:  # 1 - e^-a
         for t in range(count):
             tmp[t] = -a[a0 + t]
-        tb = tmp.ctypes.data
-        _ufunc(loops, L_EXPM1, io, tb, a.itemsize, 0, tb, count, a.itemsize)
+        _map(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
             delta[d0 + t] *= -tmp[t]
 
 
 @njit(cache=True)
-def _softmax_ce(z, z0, Y, y0, n, K, rowsum, loops, io, safe):
+def _softmax_ce(z, z0, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn, safe):
     """Overwrite the logits z[n, K] with softmax(z); return the summed cross-entropy
-    ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's cross_entropy_sum)."""
-    z_true = 0.0
+    ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's cross_entropy_sum, its sums too)."""
+    z_true = _dot(dot_fn, Y, y0, z, z0, n * K)  # sum_i z_{i, y_i}, before z is overwritten
     big = False
     for t in range(n * K):
         v = z[z0 + t]
-        z_true += Y[y0 + t] * v
         if not (-safe <= v <= safe):
             big = True
     shift = 0.0
-    if big:  # softmax(z) = softmax(z - max_k z_k), every exponent <= 0
+    if big:  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
         for i in range(n):
             r = z0 + i * K
             mx = z[r]
@@ -201,10 +245,9 @@ def _softmax_ce(z, z0, Y, y0, n, K, rowsum, loops, io, safe):
                 mx = max(mx, z[r + k])
             for k in range(K):
                 z[r + k] -= mx
-            shift += mx
-    item = z.itemsize
-    base = z.ctypes.data + z0 * item
-    _ufunc(loops, L_EXP, io, base, item, 0, base, n * K, item)  # e^{z_ik}
+            scratch[i] = mx
+        shift = _sum(loops, io, scratch, n, acc)
+    _map(loops, L_EXP, io, z, z0, n * K)  # e^{z_ik}
     for i in range(n):
         r = z0 + i * K
         s = z[r]
@@ -213,17 +256,13 @@ def _softmax_ce(z, z0, Y, y0, n, K, rowsum, loops, io, safe):
         rowsum[i] = s  # s_i = sum_k e^{z_ik}
         for k in range(K):
             z[r + k] /= s  # softmax(z)_ik = e^{z_ik} / s_i
-    rb = rowsum.ctypes.data
-    _ufunc(loops, L_LOG, io, rb, item, 0, rb, n, item)
-    lse = 0.0
-    for i in range(n):
-        lse += rowsum[i]
-    return lse + shift - z_true
+    _map(loops, L_LOG, io, rowsum, 0, n)
+    return _sum(loops, io, rowsum, n, acc) + shift - z_true  # sum_i log s_i - z_true
 
 
 @njit(cache=True)
 def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt, c, v1, v2,
-               loops, state, losses):
+               loops, dot_fn, state, losses):
     """Train for up to ``epochs`` epochs in place; return (epochs run, DONE | STALLED | DIVERGED).
 
     Parameters
@@ -237,7 +276,7 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
     c : constants in the parameter dtype: 1, 1/2, 0, leaky slope, elu alpha, 1 - slope, alpha,
         momentum, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon
     v1, v2 : (n_params,) optimizer state (velocity; Adam's m and v)
-    loops : (5, 3) NumPy loop pointers (L_TANH ...)
+    loops : (6, 3) NumPy loop pointers (L_TANH ...); dot_fn : NumPy's BLAS dot, or 0
     state : float64 [best loss, stall count, loss limit, first loss, diverged loss, tol (nan: None),
             n_iter_no_change, safe logit, alpha, updates made]
     losses : (epochs,) epoch losses
@@ -268,6 +307,7 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
     Xb = np.empty(m * n_in if shuffled else 0, flat.dtype)
     Yb = np.empty(m * K if shuffled else 0, flat.dtype)
     io = np.zeros(7, np.intp)
+    acc = np.zeros(1, flat.dtype)
     inv = np.empty(1, flat.dtype)
     alpha, tol, patience, safe, alpha_loss = c[6], state[5], state[6], state[7], state[8]
     step = 0
@@ -299,11 +339,8 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
                 if l < L - 1:
                     _activate(acts[l], A, tmp, zo, size * fo, loops, io, c)
             zo = a_off[L - 1] * m
-            ce = _softmax_ce(A, zo, ys, y0, size, K, rowsum, loops, io, safe)
-            sq = 0.0
-            for t in range(n_w):
-                sq += flat[t] * flat[t]
-            batch = ce + 0.5 * alpha_loss * sq  # N_b * batch loss
+            ce = _softmax_ce(A, zo, ys, y0, size, K, rowsum, tmp, acc, loops, io, dot_fn, safe)
+            batch = ce + 0.5 * alpha_loss * _dot(dot_fn, flat, 0, flat, 0, n_w)  # N_b * loss_b
             if not (math.isfinite(batch) and batch <= state[2] * size):
                 state[4] = batch / size
                 state[9] = step

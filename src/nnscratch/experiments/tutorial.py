@@ -70,10 +70,11 @@ def train_tutorial_network(X: np.ndarray, y: np.ndarray, hidden: int,
                            num_passes: int = NUM_PASSES, callbacks: Sequence[Callback] = (),
                            net: Network | None = None) -> tuple[Network, History]:
     """The tutorial's ``build_model(hidden)``: seed init from RandomState(0), full-batch GD
-    (``net``: a :func:`tutorial_network` to train, e.g. one a callback watches)."""
+    (``net``: a :func:`tutorial_network` to train, e.g. one a callback watches), on the NumPy
+    engine: the reference that reproduces the tutorial bit for bit at every hidden size."""
     net = net or tutorial_network(X.shape[1], hidden)
     history = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
-                    epochs=num_passes, tol=None, callbacks=callbacks)
+                    epochs=num_passes, tol=None, callbacks=callbacks, backend="numpy")
     return net, history
 
 
