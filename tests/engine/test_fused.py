@@ -169,7 +169,17 @@ def test_auto_never_waits_for_a_compile(monkeypatch, tmp_path):
     monkeypatch.setattr(_fused, "_COMPILED", False)
     X, Y = _problem(30, 2, 2, 0)
     net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
-    assert train(net, X, Y, epochs=2).backend == "numpy"
+    assert train(net, X, Y, epochs=20000, tol=None).backend == "numpy"
+
+
+@needs_numba
+def test_auto_loads_the_kernels_only_for_long_runs(monkeypatch):
+    _fused.kernels()
+    assert _fused.compiled()
+    monkeypatch.setattr(_fused, "_KERNELS", None)  # as in a fresh process with a warm cache
+    net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=100) == "numpy"
+    assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=20000) == "numba"
 
 
 @needs_numba

@@ -22,8 +22,9 @@ Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
   optimizers other than gd/sgd/momentum/nesterov/adam);
 - ``'auto'`` (default): numba when it is installed, its kernels are compiled already (in the disk
   cache: ``auto`` never makes a command wait for a compile), the settings are supported and one
-  batch is small (at most ``FUSED_MAX_WORK`` multiply-adds per product pass: dispatch-bound),
-  else NumPy.
+  batch is small (at most ``FUSED_MAX_WORK`` multiply-adds per product pass: dispatch-bound)
+  and the run is long enough to pay for loading the kernels (``MIN_STEPS`` updates, unless this
+  process has loaded them already), else NumPy.
 
 ``NNSCRATCH_BACKEND=numpy`` in the environment makes numba count as absent (``'auto'`` is NumPy;
 the fused tests skip): the test suite then runs the NumPy engine alone, as without the extra.
@@ -62,6 +63,7 @@ ACT_CODES = {"identity": 0, "tanh": 1, "logistic": 2, "relu": 3, "leaky_relu": 4
 FUSED_MAX_WORK = 2**13  # multiply-adds of one batch's forward products, at most, for 'auto'
 # (measured: 200 x 2 x 3 is 4x faster than NumPy, 200 x 2 x 20 already slower: the kernel's
 # products are scalar loops, BLAS wins as soon as the matrices are more than a few columns)
+MIN_STEPS = 20000  # 'auto' loads the kernels into a process for runs of this many steps or more
 BLOCK_WORK = 2**26  # multiply-adds per kernel call, about 0.1 s: Ctrl-C and the bar stay live
 
 
@@ -106,8 +108,10 @@ def unsupported(net: Network, optimizer: Optimizer, validation: object,
 
 
 def select_backend(backend: str, net: Network, batch_size: int, optimizer: Optimizer,
-                   validation: object = None, early_stopping: bool = False) -> str:
-    """'numpy' or 'numba' for ``backend`` in ('auto', 'numpy', 'numba') (module docstring)."""
+                   validation: object = None, early_stopping: bool = False,
+                   steps: int = MIN_STEPS) -> str:
+    """'numpy' or 'numba' for ``backend`` in ('auto', 'numpy', 'numba') (module docstring);
+    ``steps``: the updates the run will make at most."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     if backend == "numpy":
@@ -126,7 +130,8 @@ def select_backend(backend: str, net: Network, batch_size: int, optimizer: Optim
     if os.environ.get("NNSCRATCH_BACKEND", "").strip().lower() == "numba":
         return "numba"
     small = batch_size * _weights_per_sample(net) <= FUSED_MAX_WORK
-    return "numba" if small and compiled() else "numpy"
+    worth = _KERNELS is not None or steps >= MIN_STEPS  # loading the kernels costs ~0.5-1 s
+    return "numba" if small and worth and compiled() else "numpy"
 
 
 _COMPILED = False

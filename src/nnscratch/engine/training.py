@@ -242,7 +242,8 @@ def train(
 
         bar = tqdm(total=epochs, disable=None, unit="epoch", leave=False)
     # --- backend: the same loop compiled (engine/_fused.py), or the NumPy loop below ---------
-    hist.backend = _fused.select_backend(backend, net, m, optimizer, validation, early_stopping)
+    hist.backend = _fused.select_backend(backend, net, m, optimizer, validation, early_stopping,
+                                         steps=epochs * -(-n // m))
     if hist.backend == "numba":
         try:
             return _fused.train(net, X, Y, schedule=schedule, optimizer=optimizer, alpha=alpha,
