@@ -20,7 +20,6 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegressionCV
 
 from nnscratch.datasets import moons
 from nnscratch.engine import History, Network, Params, init_params, train
@@ -143,6 +142,8 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
 
         ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
         figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
+
+        from sklearn.linear_model import LogisticRegressionCV  # loads meanwhile, too
 
         with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
             warnings.simplefilter("ignore", FutureWarning)
