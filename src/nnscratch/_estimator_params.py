@@ -117,6 +117,7 @@ RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "dtype": ("'float64', 'float32', numpy.float64 or numpy.float32",
               lambda v: (isinstance(v, str) and v in DTYPES) or v in (np.float64, np.float32)),
     "callbacks": ("None or a list of callables cb(history, network)", _callbacks),
+    "backend": one_of("auto", "numpy", "numba"),  # engine/_fused.py
 }
 
 

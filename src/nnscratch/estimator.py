@@ -139,6 +139,10 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
         True stops training (``n_iter_`` counts the epochs run). E.g.
         :class:`nnscratch.engine.callbacks.Snapshots` records the weights for an animation.
         Saved as None in model files.
+    backend : {'auto', 'numpy', 'numba'}, default='auto'
+        The training loop: NumPy, or the same steps compiled with numba
+        (``pip install 'nnscratch[fast]'``); 'auto' picks numba for small networks when it is
+        installed and compiled (see ``nnscratch.engine._fused``). The one used is ``backend_``.
 
     Attributes
     ----------
@@ -150,6 +154,8 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
     intercepts_ : list of ndarray, intercepts_[l] of shape (fan_out,)
     n_layers_ : int
         Hidden layers + 2.
+    backend_ : {'numpy', 'numba'}
+        The training loop the last fit used.
     n_outputs_ : int
         Output units: ``n_classes`` (see Notes).
     out_activation_ : str
@@ -234,6 +240,7 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
         init: str = "glorot",
         dtype: Any = "float64",
         callbacks: Sequence[Callable[..., Any]] | None = None,
+        backend: str = "auto",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -260,6 +267,7 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
         self.init = init
         self.dtype = dtype
         self.callbacks = callbacks
+        self.backend = backend
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any) -> MLPClassifier:
@@ -390,7 +398,7 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
                     early_stopping=bool(self.early_stopping), tol=self.tol,
                     n_iter_no_change=int(min(self.n_iter_no_change, sys.maxsize)),
                     callbacks=list(self.callbacks or ()),
-                    verbose=bool(self.verbose), history=history,
+                    verbose=bool(self.verbose), history=history, backend=self.backend,
                 )
         except DivergenceError as exc:
             self._set_fitted(params, self._state(exc.history, n_before))
@@ -457,6 +465,7 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
             "validation_scores_": list(history.val_score) if self.early_stopping else None,
             "best_validation_score_": history.best_val_score if self.early_stopping else None,
             "interrupted_": history.stop_reason == "interrupted",
+            "backend_": history.backend,
         }
 
     def _set_fitted(self, params: Params, state: dict[str, Any]) -> None:

@@ -123,7 +123,8 @@ ESTIMATOR = HARNESS.format(module="nnscratch.estimator") + textwrap.dedent("""
     X, y = moons(300, noise=0.3, random_state=0)
     clf = MLPClassifier((12,), activation="tanh", solver="sgd", learning_rate_init=0.05,
                         batch_size=20, max_iter=10**7, tol=None, random_state=0,
-                        early_stopping=sys.argv[2] == "early")
+                        early_stopping=sys.argv[2] == "early",
+                        backend="numba" if sys.argv[2] == "fused" else "numpy")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X, y)
@@ -135,7 +136,7 @@ ESTIMATOR = HARNESS.format(module="nnscratch.estimator") + textwrap.dedent("""
         "warnings": [str(w.message) for w in caught], "score": clf.score(X, y),
         "finite": bool(np.isfinite(flat).all()),
         "is_best_epoch": None if best is None else bool(np.array_equal(flat, best)),
-        "flat": flat.tolist(),
+        "flat": flat.tolist(), "last_epoch": snapshots[-1][2].tolist() if snapshots else None,
     }))
     clf.save(sys.argv[1])
 """).replace("import warnings", "import json, warnings", 1)
@@ -143,8 +144,10 @@ ESTIMATOR = HARNESS.format(module="nnscratch.estimator") + textwrap.dedent("""
 BATCHES = 15  # per epoch: 300 samples in batches of 20 (270 with early stopping's 10 % held out)
 
 
-@pytest.mark.parametrize("mode", ["plain", "early"])
+@pytest.mark.parametrize("mode", ["plain", "early", "fused"])
 def test_estimator_survives_ctrl_c(tmp_path, mode):
+    """NumPy loop: the model of the last finished step. The fused loop (numba) runs an epoch per
+    call here (a callback watches every epoch): the model of the last finished epoch."""
     path = tmp_path / "m.npz"
     pause_at = 30 * BATCHES + 5  # in the middle of epoch 31
     code, out, err, last = interrupt_at_pause(tmp_path, ESTIMATOR, [path, mode], pause_at)
@@ -153,13 +156,15 @@ def test_estimator_survives_ctrl_c(tmp_path, mode):
     result = json.loads(out.splitlines()[-1])
     assert result["interrupted_"] is True and result["finite"]
     assert any("interrupted" in w for w in result["warnings"])
-    per_epoch = BATCHES if mode == "plain" else 14  # ceil(270 / 20)
+    per_epoch = 14 if mode == "early" else BATCHES  # ceil(270 / 20) with early stopping
     finished = (pause_at - 1) // per_epoch  # epochs completed before the paused batch
     assert result["n_iter_"] == result["epochs_seen"] == finished
     assert result["score"] > 0.7  # a usable, trained model
     flat = np.array(result["flat"])
     if mode == "early":  # the best validation epoch so far, not the last one
         assert result["is_best_epoch"] is True
+    elif mode == "fused":
+        np.testing.assert_array_equal(flat, result["last_epoch"])
     else:  # the weights of a finished step: the one before the paused batch, or the one before
         assert any(np.array_equal(flat, w) for w in last)
     back = nnscratch.load(path)

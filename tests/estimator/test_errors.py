@@ -115,6 +115,7 @@ INVALID = {
     "dtype": ("float16", "dtype must be 'float64', 'float32', numpy.float64 or numpy.float32; "
                          "got 'float16'"),
     "callbacks": (print, "callbacks must be None or a list of callables cb(history, network)"),
+    "backend": ("fast", "backend must be one of 'auto', 'numpy', 'numba'; got 'fast'"),
 }
 MORE_INVALID = [  # the list: zero and negative rates, NaN, hidden size 0, ...
     ("learning_rate_init", -1.0, "learning_rate_init must be a float in (0, inf); got -1.0"),

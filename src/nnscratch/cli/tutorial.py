@@ -40,10 +40,11 @@ def result_lines(result: Any) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from nnscratch.experiments.tutorial import run_tutorial
-    from nnscratch.experiments.tutorial_report import write_tutorial_report
 
     out = output_dir(args.out)
-    result = run_tutorial(out)
+    result = run_tutorial(out)  # starts the trainings first, then loads matplotlib meanwhile
+    from nnscratch.experiments.tutorial_report import write_tutorial_report
+
     lines = result_lines(result)
     print("\n".join(lines))
     print()

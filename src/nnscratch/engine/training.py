@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnscratch.engine import _batching
+from nnscratch.engine import _batching, _fused
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import l2_penalty, one_hot
 from nnscratch.engine.network import Network, forward_backward
@@ -73,6 +73,7 @@ class History:
     best_val_score: float = -math.inf
     stop_reason: str = "max_epochs"
     n_no_improvement: int = 0  # epochs in a row without progress by tol; goes on in warm starts
+    backend: str = "numpy"  # the loop of the last call: 'numpy' or 'numba' (engine/_fused.py)
 
     @property
     def n_epochs(self) -> int:
@@ -171,6 +172,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     verbose: bool = False,
     history: History | None = None,
+    backend: str = "auto",
 ) -> History:
     """Train ``net`` in place on one-hot targets.
 
@@ -195,6 +197,8 @@ def train(
         training (``network`` is ``net`` itself: copy its parameters to keep them)
     verbose : show a tqdm progress bar (off when not a terminal)
     history : History to extend (warm starts)
+    backend : 'auto', 'numpy' or 'numba' (the compiled loop of engine/_fused.py: same steps;
+        'auto' picks it for small networks when numba is installed); recorded in history.backend
 
     Returns
     -------
@@ -241,6 +245,19 @@ def train(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, disable=None, unit="epoch", leave=False)
+    # --- backend: the same loop compiled (engine/_fused.py), or the NumPy loop below ---------
+    hist.backend = _fused.select_backend(backend, net, m, optimizer, validation, early_stopping,
+                                         steps=epochs * -(-n // m))
+    if hist.backend == "numba":
+        try:
+            return _fused.train(net, X, Y, schedule=schedule, optimizer=optimizer, alpha=alpha,
+                                epochs=epochs, batch_size=m, shuffle=shuffle, rng=rng, tol=tol,
+                                n_iter_no_change=n_iter_no_change, end_epoch=end_epoch,
+                                callbacks=callbacks, hist=hist, bar=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    # --- end of backend selection ------------------------------------------------------------
     stall = hist.n_no_improvement
     step = hist.n_steps
     lr = schedule(step)

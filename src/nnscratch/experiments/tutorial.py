@@ -20,7 +20,6 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegressionCV
 
 from nnscratch.datasets import moons
 from nnscratch.engine import History, Network, Params, init_params, train
@@ -70,10 +69,11 @@ def train_tutorial_network(X: np.ndarray, y: np.ndarray, hidden: int,
                            num_passes: int = NUM_PASSES, callbacks: Sequence[Callback] = (),
                            net: Network | None = None) -> tuple[Network, History]:
     """The tutorial's ``build_model(hidden)``: seed init from RandomState(0), full-batch GD
-    (``net``: a :func:`tutorial_network` to train, e.g. one a callback watches)."""
+    (``net``: a :func:`tutorial_network` to train, e.g. one a callback watches), on the NumPy
+    engine: the reference that reproduces the tutorial bit for bit at every hidden size."""
     net = net or tutorial_network(X.shape[1], hidden)
     history = train(net, X, one_hot(y, 2), learning_rate=LEARNING_RATE, alpha=REG_LAMBDA,
-                    epochs=num_passes, tol=None, callbacks=callbacks)
+                    epochs=num_passes, tol=None, callbacks=callbacks, backend="numpy")
     return net, history
 
 
@@ -142,6 +142,8 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
 
         ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
         figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
+
+        from sklearn.linear_model import LogisticRegressionCV  # loads meanwhile, too
 
         with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
             warnings.simplefilter("ignore", FutureWarning)

@@ -1,0 +1,415 @@
+"""The compiled loop of :mod:`nnscratch.engine._fused` (needs numba; imported only when used).
+
+One call of :func:`run_epochs` trains for up to ``epochs`` epochs: for every batch the forward
+pass, the loss, backpropagation and the optimizer step of ``network.py`` / ``optimizers.py``, in
+the same order of floating-point operations (module docstring of ``_fused``):
+
+- products ``C = A B`` accumulate each ``C_ij`` over ``k`` in order with fused multiply-adds,
+  ``acc = fma(A_ik, B_kj, acc)``, as OpenBLAS's gemm kernels do; ``+ b`` is a separate addition;
+- tanh, exp, log, expm1 and logaddexp are NumPy's own loops (``loops``: function pointers from
+  ``ufunc._get_strided_loop``, the interface NumPy provides for compiled callers), so every
+  activation and the softmax round exactly as the NumPy engine's;
+- column sums (``db``) add the rows in order, as ``np.einsum('ij->j')`` does.
+
+Parameters follow ``Params``: one flat vector ``[W_1, ..., W_L, b_1, ..., b_L]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+# activation codes (the order of _fused.ACT_CODES) and optimizer codes
+IDENTITY, TANH, LOGISTIC, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(7)
+GD, MOMENTUM, NESTEROV, ADAM = range(4)
+# rows of ``loops``: NumPy's strided loops (function, context, auxdata) for the parameter dtype
+L_TANH, L_EXP, L_LOG, L_EXPM1, L_LOGADDEXP, L_ADD = range(6)
+# returned codes
+DONE, STALLED, DIVERGED = range(3)
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma)."""
+    sig = a(a, a, a)
+
+    def codegen(context, builder, signature, args):
+        ty = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.fma", [ty], ir.FunctionType(ty, [ty] * 3))
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@intrinsic
+def _call_loop(typingctx, fn, ctx, data, dims, strides, aux):
+    """Call NumPy's ``PyArrayMethod_StridedLoop`` at address ``fn``."""
+    sig = types.int32(types.intp, types.intp, types.intp, types.intp, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        ptr = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.IntType(32), [ptr] * 5)
+        f = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(f, [builder.inttoptr(a, ptr) for a in args[1:]])
+
+    return sig, codegen
+
+
+@intrinsic
+def _call_dot(typingctx, fn, n, x, y, like):
+    """Call BLAS ``dot(n, x, 1, y, 1)`` (64-bit ints) at address ``fn``; returns like ``like``."""
+    sig = like(types.intp, types.intp, types.intp, types.intp, like)
+
+    def codegen(context, builder, signature, args):
+        ptr, i64 = ir.IntType(8).as_pointer(), ir.IntType(64)
+        ret = context.get_value_type(signature.return_type)
+        f = builder.inttoptr(args[0], ir.FunctionType(ret, [i64, ptr, i64, ptr, i64]).as_pointer())
+        one = ir.Constant(i64, 1)
+        return builder.call(f, [args[1], builder.inttoptr(args[2], ptr), one,
+                                builder.inttoptr(args[3], ptr), one])
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def _ufunc(loops, which, io, a, sa, b, sb, out, so, count):
+    """``out = ufunc(a)`` (``b`` = 0) or ``out = ufunc(a, b)`` over ``count`` elements at these
+    addresses and byte strides (stride 0: a scalar, or with ``out == a`` a reduction into it).
+    ``io`` (7 ints) is scratch for the loop's data, dimensions and strides."""
+    io[0], io[4] = a, sa
+    if b == 0:
+        io[1], io[5] = out, so
+    else:
+        io[1], io[2], io[5], io[6] = b, out, sb, so
+    io[3] = count
+    addr = io.ctypes.data
+    _call_loop(loops[which, 0], loops[which, 1], addr, addr + 3 * 8, addr + 4 * 8,
+               loops[which, 2])
+
+
+@njit(cache=True)
+def _map(loops, which, io, x, x0, count):
+    """x[x0 : x0 + count] = ufunc(x[x0 : x0 + count]) in place, for a unary NumPy ufunc."""
+    it = x.itemsize
+    base = x.ctypes.data + x0 * it
+    _ufunc(loops, which, io, base, it, 0, 0, base, it, count)
+
+
+@njit(cache=True)
+def _sum(loops, io, x, count, acc):
+    """float(x[:count].sum()): NumPy's add loop reducing into ``acc`` (pairwise summation)."""
+    acc[0] = 0
+    it = x.itemsize
+    into = acc.ctypes.data
+    _ufunc(loops, L_ADD, io, into, 0, x.ctypes.data, it, into, 0, count)
+    return float(acc[0])
+
+
+@njit(cache=True)
+def _dot(dot_fn, a, a0, b, b0, count):
+    """float(np.vdot(a[a0:a0+count], b[b0:b0+count])): NumPy's BLAS dot when known."""
+    if dot_fn != 0:
+        it = a.itemsize
+        return float(_call_dot(dot_fn, count, a.ctypes.data + a0 * it, b.ctypes.data + b0 * it,
+                               a[a0]))
+    s = 0.0
+    for t in range(count):
+        s += a[a0 + t] * b[b0 + t]
+    return s
+
+
+@njit(cache=True)
+def _matmul(A, a0, B, b0, C, c0, n, K, M):
+    """C[n, M] = A[n, K] B[K, M] (row-major blocks at offsets a0, b0, c0)."""
+    for i in range(n):
+        ci = c0 + i * M
+        for j in range(M):
+            C[ci + j] = 0
+        for k in range(K):
+            aik = A[a0 + i * K + k]
+            bk = b0 + k * M
+            for j in range(M):
+                C[ci + j] = _fma(aik, B[bk + j], C[ci + j])
+
+
+@njit(cache=True)
+def _matmul_tn(A, a0, D, d0, G, g0, n, K, M):
+    """G[K, M] = A[n, K]^T D[n, M]: dW = a^T delta, summed over the rows in order."""
+    for t in range(K * M):
+        G[g0 + t] = 0
+    for i in range(n):
+        for k in range(K):
+            aik = A[a0 + i * K + k]
+            gk = g0 + k * M
+            di = d0 + i * M
+            for j in range(M):
+                G[gk + j] = _fma(aik, D[di + j], G[gk + j])
+
+
+@njit(cache=True)
+def _matmul_nt(D, d0, W, w0, P, p0, n, M, K):
+    """P[n, K] = D[n, M] W[K, M]^T: delta_{l-1} = delta_l W_l^T."""
+    for i in range(n):
+        for k in range(K):
+            acc = D[d0] * 0
+            for j in range(M):
+                acc = _fma(D[d0 + i * M + j], W[w0 + k * M + j], acc)
+            P[p0 + i * K + k] = acc
+
+
+@njit(cache=True)
+def _activate(code, z, tmp, z0, count, loops, io, c):
+    """a = f(z) in place on z[z0 : z0 + count] (activations.py's forward functions);
+    ``tmp`` scratch of the same size; ``c`` the constants (see :func:`run_epochs`)."""
+    item = z.itemsize
+    base = z.ctypes.data + z0 * item
+    if code == TANH:
+        _map(loops, L_TANH, io, z, z0, count)
+    elif code == LOGISTIC:  # 1/(1+e^-z) = (1 + tanh(z/2)) / 2
+        for t in range(z0, z0 + count):
+            z[t] *= c[1]
+        _map(loops, L_TANH, io, z, z0, count)
+        for t in range(z0, z0 + count):
+            z[t] += c[0]
+            z[t] *= c[1]
+    elif code == RELU:  # max(z, 0)
+        for t in range(z0, z0 + count):
+            v = z[t]
+            z[t] = v if (v > 0 or v != v) else c[2]
+    elif code == LEAKY_RELU:  # max(z, s z)
+        for t in range(z0, z0 + count):
+            v = z[t]
+            z[t] = v if (v > 0 or v != v) else c[3] * v
+    elif code == ELU:  # e^z - 1 where z <= 0, e^min(z, 0) never overflows
+        for t in range(count):
+            v = z[z0 + t]
+            tmp[t] = v if (v < 0 or v != v) else c[2]
+        _map(loops, L_EXPM1, io, tmp, 0, count)
+        for t in range(count):
+            if z[z0 + t] <= 0:
+                z[z0 + t] = tmp[t] * c[4]
+    elif code == SOFTPLUS:  # log(1 + e^z) = logaddexp(0, z)
+        zero = c[2:3].ctypes.data
+        _ufunc(loops, L_LOGADDEXP, io, zero, 0, base, item, base, item, count)
+
+
+@njit(cache=True)
+def _deactivate(code, a, a0, delta, d0, tmp, count, loops, io, c):
+    """delta *= f'(z), with f' written through a = f(z) (activations.py's backward functions)."""
+    if code == TANH:  # 1 - a^2
+        for t in range(count):
+            v = a[a0 + t]
+            delta[d0 + t] *= c[0] - v * v
+    elif code == LOGISTIC:  # a (1 - a)
+        for t in range(count):
+            v = a[a0 + t]
+            delta[d0 + t] *= (c[0] - v) * v
+    elif code == RELU:  # 1 if a > 0 else 0
+        for t in range(count):
+            delta[d0 + t] *= c[0] if a[a0 + t] > 0 else c[2]
+    elif code == LEAKY_RELU:  # (a > 0) (1 - s) + s
+        for t in range(count):
+            delta[d0 + t] *= (c[0] if a[a0 + t] > 0 else c[2]) * c[5] + c[3]
+    elif code == ELU:  # a + alpha where a <= 0, else 1
+        for t in range(count):
+            v = a[a0 + t]
+            delta[d0 + t] *= c[0] if v > 0 else v + c[4]
+    elif code == SOFTPLUS:  # 1 - e^-a
+        for t in range(count):
+            tmp[t] = -a[a0 + t]
+        _map(loops, L_EXPM1, io, tmp, 0, count)
+        for t in range(count):
+            delta[d0 + t] *= -tmp[t]
+
+
+@njit(cache=True)
+def _softmax_ce(z, z0, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn, safe):
+    """Overwrite the logits z[n, K] with softmax(z); return the summed cross-entropy
+    ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's cross_entropy_sum, its sums too)."""
+    z_true = _dot(dot_fn, Y, y0, z, z0, n * K)  # sum_i z_{i, y_i}, before z is overwritten
+    big = False
+    for t in range(n * K):
+        v = z[z0 + t]
+        if not (-safe <= v <= safe):
+            big = True
+    shift = 0.0
+    if big:  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
+        for i in range(n):
+            r = z0 + i * K
+            mx = z[r]
+            for k in range(1, K):
+                mx = max(mx, z[r + k])
+            for k in range(K):
+                z[r + k] -= mx
+            scratch[i] = mx
+        shift = _sum(loops, io, scratch, n, acc)
+    _map(loops, L_EXP, io, z, z0, n * K)  # e^{z_ik}
+    for i in range(n):
+        r = z0 + i * K
+        s = z[r]
+        for k in range(1, K):
+            s += z[r + k]
+        rowsum[i] = s  # s_i = sum_k e^{z_ik}
+        for k in range(K):
+            z[r + k] /= s  # softmax(z)_ik = e^{z_ik} / s_i
+    _map(loops, L_LOG, io, rowsum, 0, n)
+    return _sum(loops, io, rowsum, n, acc) + shift - z_true  # sum_i log s_i - z_true
+
+
+@njit(cache=True)
+def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt, c, v1, v2,
+               loops, dot_fn, state, losses):
+    """Train for up to ``epochs`` epochs in place; return (epochs run, DONE | STALLED | DIVERGED).
+
+    Parameters
+    ----------
+    flat, grad, backup : (n_params,) parameters, gradient buffer, the last finite parameters
+    sizes : (L + 1,) int64 layer sizes; acts : (L - 1,) int64 activation codes
+    X, Y : (n * n_features,), (n * n_classes,) the data, rows flattened (C order)
+    order : (epochs * n,) int64 row order of each epoch, or empty for batches in order
+    lrs : (epochs * batches,) step sizes of each step (Adam: the bias-corrected lr_t)
+    m : batch size; opt : optimizer code
+    c : constants in the parameter dtype: 1, 1/2, 0, leaky slope, elu alpha, 1 - slope, alpha,
+        momentum, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon
+    v1, v2 : (n_params,) optimizer state (velocity; Adam's m and v)
+    loops : (6, 3) NumPy loop pointers (L_TANH ...); dot_fn : NumPy's BLAS dot, or 0
+    state : float64 [best loss, stall count, loss limit, first loss, diverged loss, tol (nan: None),
+            n_iter_no_change, safe logit, alpha, updates made]
+    losses : (epochs,) epoch losses
+    state[9] is set to the number of updates made.
+    """
+    L = sizes.shape[0] - 1
+    n = X.shape[0] // sizes[0]
+    n_w = 0
+    for l in range(L):
+        n_w += sizes[l] * sizes[l + 1]
+    w_off = np.zeros(L + 1, np.int64)  # W_l at w_off[l], b_l at b_off[l]
+    b_off = np.zeros(L + 1, np.int64)
+    a_off = np.zeros(L + 1, np.int64)  # layer l's buffer rows start at a_off[l] * m
+    b_off[0] = n_w
+    for l in range(L):
+        w_off[l + 1] = w_off[l] + sizes[l] * sizes[l + 1]
+        b_off[l + 1] = b_off[l] + sizes[l + 1]
+        a_off[l + 1] = a_off[l] + sizes[l + 1]
+    n_in, K = sizes[0], sizes[L]
+    A = np.empty(a_off[L] * m, flat.dtype)  # z_l / a_l of every layer
+    D = np.empty(a_off[L] * m, flat.dtype)  # delta_l
+    widest = 1
+    for l in range(1, L + 1):
+        widest = max(widest, sizes[l])
+    tmp = np.empty(widest * m, flat.dtype)
+    rowsum = np.empty(m, flat.dtype)
+    shuffled = order.shape[0] > 0
+    Xb = np.empty(m * n_in if shuffled else 0, flat.dtype)
+    Yb = np.empty(m * K if shuffled else 0, flat.dtype)
+    io = np.zeros(7, np.intp)
+    acc = np.zeros(1, flat.dtype)
+    inv = np.empty(1, flat.dtype)
+    alpha, tol, patience, safe, alpha_loss = c[6], state[5], state[6], state[7], state[8]
+    step = 0
+    for e in range(epochs):
+        total = 0.0
+        for start in range(0, n, m):
+            size = min(m, n - start)
+            if shuffled:  # gather the batch's rows (np.take)
+                for r in range(size):
+                    src = order[e * n + start + r]
+                    for j in range(n_in):
+                        Xb[r * n_in + j] = X[src * n_in + j]
+                    for j in range(K):
+                        Yb[r * K + j] = Y[src * K + j]
+                xs, x0, ys, y0 = Xb, 0, Yb, 0
+            else:
+                xs, x0, ys, y0 = X, start * n_in, Y, start * K
+            # forward: z_l = a_{l-1} W_l + b_l; a_l = f(z_l)
+            for l in range(L):
+                fi, fo = sizes[l], sizes[l + 1]
+                zo = a_off[l] * m
+                if l == 0:
+                    _matmul(xs, x0, flat, w_off[0], A, zo, size, fi, fo)
+                else:
+                    _matmul(A, a_off[l - 1] * m, flat, w_off[l], A, zo, size, fi, fo)
+                for i in range(size):
+                    for j in range(fo):
+                        A[zo + i * fo + j] += flat[b_off[l] + j]
+                if l < L - 1:
+                    _activate(acts[l], A, tmp, zo, size * fo, loops, io, c)
+            zo = a_off[L - 1] * m
+            ce = _softmax_ce(A, zo, ys, y0, size, K, rowsum, tmp, acc, loops, io, dot_fn, safe)
+            batch = ce + 0.5 * alpha_loss * _dot(dot_fn, flat, 0, flat, 0, n_w)  # N_b * loss_b
+            if not (math.isfinite(batch) and batch <= state[2] * size):
+                state[4] = batch / size
+                state[9] = step
+                return e, DIVERGED
+            if state[2] == math.inf:
+                state[3] = batch / size
+                state[2] = 1e4 * max(state[3], 1.0)
+            total += batch
+            # backward: delta_L = softmax(z_L) - Y; dW_l = a_{l-1}^T delta_l; db_l = sum_i delta_l
+            for t in range(size * K):
+                D[zo + t] = A[zo + t] - ys[y0 + t]
+            for l in range(L - 1, -1, -1):
+                fi, fo = sizes[l], sizes[l + 1]
+                do = a_off[l] * m
+                if l == 0:
+                    _matmul_tn(xs, x0, D, do, grad, w_off[0], size, fi, fo)
+                else:
+                    _matmul_tn(A, a_off[l - 1] * m, D, do, grad, w_off[l], size, fi, fo)
+                for j in range(fo):
+                    grad[b_off[l] + j] = 0
+                for i in range(size):
+                    for j in range(fo):
+                        grad[b_off[l] + j] += D[do + i * fo + j]
+                if l > 0:  # delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})
+                    po = a_off[l - 1] * m
+                    _matmul_nt(D, do, flat, w_off[l], D, po, size, fo, fi)
+                    _deactivate(acts[l - 1], A, po, D, po, tmp, size * fi, loops, io, c)
+            # mean gradient: dW += alpha W, then everything * (1/N)
+            if alpha != 0:
+                for t in range(n_w):
+                    grad[t] += flat[t] * alpha
+            inv[0] = 1.0 / size
+            for t in range(flat.shape[0]):
+                grad[t] *= inv[0]
+            backup[:] = flat
+            lr = lrs[step]
+            _update(opt, flat, grad, v1, v2, lr, c)
+            step += 1
+        epoch_loss = total / n
+        losses[e] = epoch_loss
+        improved = tol != tol or epoch_loss <= state[0] - tol
+        state[0] = min(state[0], epoch_loss)
+        state[1] = 0 if improved else state[1] + 1
+        if state[1] > patience:
+            state[9] = step
+            return e + 1, STALLED
+    state[9] = step
+    return epochs, DONE
+
+
+@njit(cache=True)
+def _update(opt, p, g, v1, v2, lr, c):
+    """optimizers.py's rules, element by element (``lr``: Adam's lr_t)."""
+    if opt == GD:  # p <- p - lr g
+        for t in range(p.shape[0]):
+            p[t] -= g[t] * lr
+    elif opt == MOMENTUM or opt == NESTEROV:  # v <- mu v - lr g
+        mu = c[7]
+        for t in range(p.shape[0]):
+            s = g[t] * lr
+            v1[t] = v1[t] * mu - s
+            if opt == NESTEROV:
+                p[t] += v1[t] * mu - s  # p <- p + mu v - lr g
+            else:
+                p[t] += v1[t]  # p <- p + v
+    else:  # Adam: m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2
+        #          p <- p - lr_t m / (sqrt(v) + eps)
+        for t in range(p.shape[0]):
+            gt = g[t]
+            v1[t] = v1[t] * c[8] + gt * c[9]
+            v2[t] = v2[t] * c[10] + gt * gt * c[11]
+            p[t] -= v1[t] * lr / (np.sqrt(v2[t]) + c[12])

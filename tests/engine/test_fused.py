@@ -1,0 +1,208 @@
+"""The fused (numba) path against the NumPy engine: gradients, the tutorial bit for bit, every
+solver, divergence, and which backend runs. Skipped when numba is absent (or hidden with
+NNSCRATCH_BACKEND=numpy); the backend-selection tests without numba run either way."""
+
+import numpy as np
+import pytest
+
+from nnscratch.engine import DivergenceError, Network, _fused, init_params, train
+from nnscratch.engine.losses import one_hot
+from nnscratch.experiments.tutorial import LEARNING_RATE, REG_LAMBDA, tutorial_network
+from tests.experiments.test_tutorial import SEED_FINAL_LOSS, SEED_LINES
+
+needs_numba = pytest.mark.skipif(not _fused.numba_available(),
+                                 reason="numba is not installed (pip install 'nnscratch[fast]') "
+                                        "or NNSCRATCH_BACKEND=numpy hides it")
+ACTS = sorted(_fused.ACT_CODES)
+
+
+def _problem(n, d, k, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = rng.randint(k, size=n)
+    return X, one_hot(y, k)
+
+
+def _both(sizes, act, seed=0, **kw):
+    """Train the same network with each backend; return {backend: (net, history)}."""
+    X, Y = kw.pop("data")
+    out = {}
+    for backend in ("numpy", "numba"):
+        net = Network(init_params(sizes, "glorot", seed, activation="tanh"), act)
+        opt = kw.get("optimizer")
+        kw2 = dict(kw, optimizer=opt() if callable(opt) else opt)
+        out[backend] = net, train(net, X, Y, random_state=seed, backend=backend, **kw2)
+    return out
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(12))
+def test_gradient_equals_numpy_engine(seed):
+    rng = np.random.RandomState(100 + seed)
+    depth = rng.randint(1, 4)
+    sizes = (rng.randint(1, 5), *rng.randint(1, 7, size=depth), rng.randint(2, 5))
+    acts = [ACTS[i] for i in rng.randint(len(ACTS), size=depth)]
+    X, Y = _problem(rng.randint(1, 40), sizes[0], sizes[-1], seed)
+    net = Network(init_params(sizes, "seed", seed), acts)
+    alpha = [0.0, 0.01, 1.0][seed % 3]
+    loss, grads = net.loss_and_grad(X, Y, alpha)
+    f_loss, f_grad = _fused.loss_and_gradient(net, X, Y, alpha)
+    assert abs(f_loss - loss) <= 1e-12 * abs(loss)
+    scale = np.max(np.abs(grads.flat))
+    assert np.max(np.abs(f_grad - grads.flat)) <= 1e-12 * scale, (sizes, acts)
+
+
+@needs_numba
+def test_tutorial_bit_for_bit():
+    from nnscratch.datasets import moons
+
+    X, y = moons()
+    Y = one_hot(y, 2)
+    runs = {}
+    for backend in ("numpy", "numba"):
+        net = tutorial_network(2, 3)
+        hist = train(net, X, Y, learning_rate=LEARNING_RATE, alpha=REG_LAMBDA, epochs=20000,
+                     tol=None, backend=backend)
+        assert hist.backend == backend
+        runs[backend] = net, hist
+    net, hist = runs["numba"]
+    final = net.loss(X, Y, REG_LAMBDA)
+    after = hist.loss[1:] + [final]
+    assert {i: f"{after[i]:f}" for i in range(0, 20000, 1000)} == SEED_LINES
+    assert abs(final - SEED_FINAL_LOSS) < 1e-9
+    # the same steps and the same losses, bit for bit
+    assert np.array_equal(net.params.flat, runs["numpy"][0].params.flat)
+    assert hist.loss == runs["numpy"][1].loss
+
+
+SOLVERS = [
+    dict(optimizer="gd", learning_rate=0.5),
+    dict(optimizer="sgd", learning_rate=0.1, batch_size=7),
+    dict(optimizer="sgd", learning_rate=0.1, batch_size=16, shuffle=False),
+    dict(optimizer="momentum", learning_rate=0.05, batch_size=8),
+    dict(optimizer="nesterov", learning_rate=0.05, batch_size=8),
+    dict(optimizer="adam", learning_rate=0.01, batch_size=10),
+    dict(optimizer="adam", learning_rate=0.01),
+]
+
+
+@needs_numba
+@pytest.mark.parametrize("settings", SOLVERS, ids=lambda s: "-".join(map(str, s.values())))
+@pytest.mark.parametrize("act", ["tanh", "relu", ("logistic", "elu"), ("softplus",
+                                                                        "leaky_relu")])
+def test_every_solver_takes_the_same_steps(settings, act):
+    X, Y = _problem(50, 3, 3, 1)
+    runs = _both((3, 5, 4, 3), act, data=(X, Y), alpha=1e-3, epochs=60, tol=None, **settings)
+    (net_a, h_a), (net_b, h_b) = runs["numpy"], runs["numba"]
+    assert h_b.backend == "numba" and h_a.backend == "numpy"
+    np.testing.assert_allclose(net_b.params.flat, net_a.params.flat, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h_b.loss, h_a.loss, rtol=1e-10)
+    assert h_b.learning_rate == h_a.learning_rate and h_b.n_steps == h_a.n_steps
+    assert h_b.n_samples_seen == h_a.n_samples_seen
+
+
+@needs_numba
+def test_stopping_schedules_callbacks_and_warm_state_match():
+    from nnscratch.engine import ReduceOnPlateau, inverse_time
+
+    X, Y = _problem(60, 2, 2, 3)
+    for kw in (dict(tol=1e-3, n_iter_no_change=3, learning_rate=0.3),
+               dict(tol=None, learning_rate=inverse_time(0.5, 0.01)),
+               dict(tol=1e-4, learning_rate=ReduceOnPlateau(0.5, patience=2))):
+        runs = {}
+        for backend in ("numpy", "numba"):
+            seen: list[int] = []
+            net = Network(init_params((2, 4, 2), "seed", 0), "tanh")
+            lr = kw["learning_rate"]
+            fresh = dict(kw, learning_rate=ReduceOnPlateau(0.5, patience=2)
+                         if isinstance(lr, ReduceOnPlateau) else lr)
+            h = train(net, X, Y, epochs=300, backend=backend, optimizer="momentum",
+                      callbacks=[lambda hist, _net, seen=seen: seen.append(hist.n_epochs)], **fresh)
+            runs[backend] = net, h, seen
+        (na, ha, sa), (nb, hb, sb) = runs["numpy"], runs["numba"]
+        assert hb.n_epochs == ha.n_epochs and hb.stop_reason == ha.stop_reason and sa == sb
+        np.testing.assert_allclose(nb.params.flat, na.params.flat, rtol=1e-10, atol=1e-12)
+
+
+@needs_numba
+def test_divergence_restores_the_same_parameters():
+    X, Y = _problem(40, 2, 2, 0)
+    out = {}
+    for backend in ("numpy", "numba"):
+        net = Network(init_params((2, 8, 2), "seed", 0), "relu")
+        with pytest.raises(DivergenceError) as err:
+            train(net, X, Y, learning_rate=1e6, epochs=50, tol=None, backend=backend)
+        out[backend] = net.params.flat.copy(), err.value.history
+    np.testing.assert_allclose(out["numba"][0], out["numpy"][0], rtol=1e-12)
+    assert out["numba"][1].n_epochs == out["numpy"][1].n_epochs
+    assert out["numba"][1].stop_reason == "diverged"
+
+
+@needs_numba
+def test_float32_agrees_to_float32_rounding():
+    X, Y = _problem(80, 2, 3, 2)
+    runs = _both((2, 6, 3), "tanh", data=(X.astype(np.float32), Y.astype(np.float32)),
+                 learning_rate=0.2, epochs=50, tol=None, batch_size=16)
+    for net, _ in runs.values():
+        net.params = net.params.astype(np.float64)
+    np.testing.assert_allclose(runs["numba"][0].params.flat, runs["numpy"][0].params.flat,
+                               rtol=1e-4, atol=1e-5)
+
+
+@needs_numba
+def test_auto_picks_numba_for_small_and_numpy_for_large_batches():
+    X, Y = _problem(30, 2, 2, 0)
+    net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    _fused.kernels()
+    assert train(net, X, Y, epochs=2).backend == "numba"
+    big = Network(init_params((2, 64, 64, 2), "seed", 0), "relu")
+    assert _fused.select_backend("auto", big, 4096, _fused.GD()) == "numpy"
+    assert train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1))).backend == "numpy"
+    with pytest.raises(ValueError, match="does not support validation"):
+        train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1)), backend="numba")
+
+
+@needs_numba
+def test_auto_never_waits_for_a_compile(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # an empty cache: nothing compiled
+    monkeypatch.setattr(_fused, "_KERNELS", None)
+    monkeypatch.setattr(_fused, "_COMPILED", False)
+    X, Y = _problem(30, 2, 2, 0)
+    net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    assert train(net, X, Y, epochs=20000, tol=None).backend == "numpy"
+
+
+@needs_numba
+def test_auto_loads_the_kernels_only_for_long_runs(monkeypatch):
+    _fused.kernels()
+    assert _fused.compiled()
+    monkeypatch.setattr(_fused, "_KERNELS", None)  # as in a fresh process with a warm cache
+    net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=100) == "numpy"
+    assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=20000) == "numba"
+
+
+@needs_numba
+def test_kernels_are_cached_on_disk():
+    _fused.kernels()
+    assert list(_fused.cache_dir().rglob("*run_epochs*.nbi")), _fused.cache_dir()
+
+
+def test_backend_numpy_and_errors_without_numba(monkeypatch):
+    X, Y = _problem(30, 2, 2, 0)
+    net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    assert train(net, X, Y, epochs=2, backend="numpy").backend == "numpy"
+    with pytest.raises(ValueError, match="backend must be one of auto, numpy, numba"):
+        train(net, X, Y, epochs=2, backend="fast")
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "numpy")  # numba counts as absent
+    assert train(net, X, Y, epochs=2).backend == "numpy"
+    with pytest.raises(ImportError, match=r"pip install 'nnscratch\[fast\]'"):
+        train(net, X, Y, epochs=2, backend="numba")
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "n"))
+    assert _fused.cache_dir() == tmp_path / "n"
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _fused.cache_dir() == tmp_path / "nnscratch" / "numba"
