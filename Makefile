@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: tutorial test lint bench clean browser gallery
+.PHONY: tutorial test test-numpy lint bench clean browser gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ browser:
 
 test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q
+
+# Every feature on NumPy alone: the engine, estimator, CLI and export tests with numba hidden
+# (tests/conftest.py: NNSCRATCH_HIDE_NUMBA=1 makes `import numba` fail, as when not installed).
+test-numpy: $(STAMP)
+	NNSCRATCH_HIDE_NUMBA=1 $(BIN)/python -m pytest -q tests/engine tests/estimator tests/cli \
+	  tests/export tests/test_math.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --markdown benchmarks/RESULTS.md

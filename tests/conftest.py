@@ -1,6 +1,14 @@
 import os
+import sys
 
 from hypothesis import HealthCheck, settings
+
+# `make test-numpy`: the suite as on a machine without numba. `import numba` fails in this process
+# (a None entry in sys.modules is what Python reports as not installed, to import and find_spec)
+# and NNSCRATCH_BACKEND=numpy tells the commands the tests start that numba is absent.
+if os.environ.get("NNSCRATCH_HIDE_NUMBA") == "1":
+    sys.modules["numba"] = None  # type: ignore[assignment]
+    os.environ["NNSCRATCH_BACKEND"] = "numpy"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 # scikit-learn's array-API conformance check (run for MLPClassifier) needs this before scipy loads

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import nnscratch
+from nnscratch.engine import _fused
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
 
@@ -144,7 +145,8 @@ ESTIMATOR = HARNESS.format(module="nnscratch.estimator") + textwrap.dedent("""
 BATCHES = 15  # per epoch: 300 samples in batches of 20 (270 with early stopping's 10 % held out)
 
 
-@pytest.mark.parametrize("mode", ["plain", "early", "fused"])
+@pytest.mark.parametrize("mode", ["plain", "early", pytest.param("fused", marks=pytest.mark.skipif(
+    not _fused.numba_available(), reason="numba is not installed"))])
 def test_estimator_survives_ctrl_c(tmp_path, mode):
     """NumPy loop: the model of the last finished step. The fused loop (numba) runs an epoch per
     call here (a callback watches every epoch): the model of the last finished epoch."""

@@ -2,9 +2,12 @@
 solver, divergence, and which backend runs. Skipped when numba is absent (or hidden with
 NNSCRATCH_BACKEND=numpy); the backend-selection tests without numba run either way."""
 
+import os
+
 import numpy as np
 import pytest
 
+from nnscratch import MLPClassifier
 from nnscratch.engine import DivergenceError, Network, _fused, init_params, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import LEARNING_RATE, REG_LAMBDA, tutorial_network
@@ -206,3 +209,14 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert _fused.cache_dir() == tmp_path / "nnscratch" / "numba"
+
+
+@pytest.mark.skipif(os.environ.get("NNSCRATCH_HIDE_NUMBA") != "1",
+                    reason="runs in `make test-numpy`, where numba is hidden")
+def test_numba_is_hidden_in_make_test_numpy():
+    with pytest.raises(ImportError):
+        import numba  # noqa: F401
+    assert not _fused.numba_available()
+    X, y = _problem(40, 2, 2, 0)[0], np.arange(40) % 2
+    clf = MLPClassifier((3,), solver="gd", max_iter=20000, tol=None, random_state=0).fit(X, y)
+    assert clf.backend_ == "numpy"  # 'auto' on a run the fused path would take

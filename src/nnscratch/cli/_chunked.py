@@ -65,6 +65,6 @@ def run_chunked(args: argparse.Namespace) -> int:
         label = target_column(header, args.target, args.csv)
         names = [name for j, name in enumerate(header) if j != label]
         # the saved model takes the raw columns (the standardisation folded into layer 1)
-        saved = model_of_raw_columns(clf, clf.classes_, scaler if scale else None, names)
+        saved = model_of_raw_columns(clf, list(clf.classes_), scaler if scale else None, names)
         print(f"saved the model to {saved.save(args.save)}")
     return 0

@@ -10,6 +10,7 @@ no math) -> network (forward/backward on buffers) -> optimizers/schedules -> tra
 from nnscratch.engine._batching import Workspace
 from nnscratch.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnscratch.engine.gradcheck import gradcheck
+from nnscratch.engine.history import DivergenceError, History
 from nnscratch.engine.initializers import INITIALIZERS, init_params
 from nnscratch.engine.network import Network, Params
 from nnscratch.engine.optimizers import (
@@ -30,7 +31,7 @@ from nnscratch.engine.schedules import (
     inverse_time,
     step_decay,
 )
-from nnscratch.engine.training import DivergenceError, History, train
+from nnscratch.engine.training import train
 
 __all__ = [
     "ACTIVATIONS",

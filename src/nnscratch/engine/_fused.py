@@ -53,8 +53,8 @@ from nnscratch.engine.losses import SAFE_LOGIT, SAFE_LOGIT_FLOAT32
 from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer
 
 if TYPE_CHECKING:
+    from nnscratch.engine.history import History
     from nnscratch.engine.network import Network
-    from nnscratch.engine.training import History
 
 BACKENDS = ("auto", "numpy", "numba")
 INSTALL_HINT = "pip install 'nnscratch[fast]'"
@@ -237,7 +237,7 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
     blocks of about ``BLOCK_WORK`` multiply-adds, one epoch per block when ``callbacks``, a
     schedule that observes the loss or a progress bar need every epoch.
     """
-    from nnscratch.engine.training import DivergenceError, _divergence_message
+    from nnscratch.engine.history import DivergenceError, divergence_message
 
     K = kernels()
     params = net.params
@@ -317,7 +317,7 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
         hist.stop_reason = "diverged"
         hist.n_steps = (step + taken) - (taken % batches)  # whole epochs, as the NumPy loop
         lr = raw[min(taken, len(raw) - 1)]
-        raise DivergenceError(_divergence_message(hist.n_epochs + 1, step + taken,
+        raise DivergenceError(divergence_message(hist.n_epochs + 1, step + taken,
                                                   float(state[3]), float(state[4]), lr),
                               hist, net) from None
     except KeyboardInterrupt:  # raised between kernel calls (compiled code cannot be interrupted)

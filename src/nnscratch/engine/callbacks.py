@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from nnscratch.engine.history import History
 from nnscratch.engine.network import Network
-from nnscratch.engine.training import History
 
 
 class Snapshots:

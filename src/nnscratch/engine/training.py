@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from nnscratch.engine import _batching, _fused
+from nnscratch.engine.history import DIVERGENCE_FACTOR, DivergenceError, History, divergence_message
 from nnscratch.engine.initializers import as_random_state
 from nnscratch.engine.losses import l2_penalty, one_hot
 from nnscratch.engine.network import Network, forward_backward
@@ -42,43 +42,6 @@ from nnscratch.engine.parallel import limit_blas_threads, threads
 from nnscratch.engine.schedules import EpochAware, Schedule, as_schedule
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
-
-DIVERGENCE_FACTOR = 1e4  # loss above this many times its first value (or 1) means divergence
-
-
-class DivergenceError(FloatingPointError):
-    """The loss or a weight became non-finite, or the loss blew up; parameters were restored.
-
-    ``history`` is the training history; ``network`` the network trained (its parameters are
-    the last finite ones), when known.
-    """
-
-    def __init__(self, message: str, history: History, network: Network | None = None) -> None:
-        super().__init__(message)
-        self.history = history
-        self.network = network
-
-
-@dataclass
-class History:
-    """What happened during training (per epoch unless said otherwise)."""
-
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_score: list[float] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-    n_steps: int = 0  # optimizer updates taken
-    n_samples_seen: int = 0
-    best_loss: float = math.inf
-    best_val_score: float = -math.inf
-    stop_reason: str = "max_epochs"
-    n_no_improvement: int = 0  # epochs in a row without progress by tol; goes on in warm starts
-    backend: str = "numpy"  # the loop of the last call: 'numpy' or 'numba' (engine/_fused.py)
-
-    @property
-    def n_epochs(self) -> int:
-        return len(self.loss)
-
 
 Callback = Callable[[History, Network], "bool | None"]  # cb(history, network) after each epoch
 
@@ -331,7 +294,7 @@ def train(
     except FloatingPointError:
         flat[...] = backup
         hist.stop_reason = "diverged"
-        raise DivergenceError(_divergence_message(hist.n_epochs + 1, step, first, bad, lr),
+        raise DivergenceError(divergence_message(hist.n_epochs + 1, step, first, bad, lr),
                               hist, net) from None
     except KeyboardInterrupt:
         flat[...] = best_params if early_stopping and hist.val_score else backup
@@ -344,19 +307,6 @@ def train(
     if early_stopping and hist.val_score and hist.stop_reason != "interrupted":
         flat[...] = best_params
     return hist
-
-
-def _divergence_message(epoch: int, step: int, first: float, bad: float, lr: float) -> str:
-    if math.isnan(bad):
-        what = "the loss or a weight became nan"
-    elif math.isinf(bad):
-        what = f"the loss became {bad}"
-    else:
-        what = (f"the loss rose from {first:.4g} to {bad:.4g}, more than {DIVERGENCE_FACTOR:g} "
-                "times its start")
-    return (f"training diverged at epoch {epoch} (step {step}): {what}; the parameters were "
-            f"restored to the last step with a finite loss. Try a smaller learning rate "
-            f"than {lr:g}, e.g. {lr / 10:g}.")
 
 
 def _evaluate(net: Network, X: np.ndarray, y: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
