@@ -39,7 +39,8 @@ def state(page: Any, key: str) -> Any:
 
 def open_page(page: Any, url: str) -> None:
     page.goto(url)
-    wait(page, "window.playground.frames > 0 && window.playground.config !== null")
+    # the server's default config comes first; the second is its reply to the page's own (URL)
+    wait(page, "window.playground.frames > 0 && window.playground.configs >= 2")
 
 
 def test_play_trains_the_loss_falls_and_the_surface_changes(page: Any, server: Any) -> None:

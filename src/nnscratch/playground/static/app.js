@@ -15,6 +15,7 @@ const pg = window.playground = {
   connected: false, state: "connecting", frames: 0, epoch: 0, steps: 0, loss: null,
   testLoss: null, trainAcc: null, testAcc: null, settings: null, config: null, errors: [],
   message: "", exports: 0, lastExport: null, header: null, speed: 1, grid: 64,
+  configs: 0,  // config messages received: the server's default first, then the reply to ours
 };
 const view = {discretize: false, showTest: false, hide: []};
 let ws = null, caps = null, surface = null, accHist = [], graphKey = "", selectedClass = 0;
@@ -88,6 +89,7 @@ function onText(msg) {
     caps = msg.caps;
     buildControls();
   } else if (msg.type === "config") {
+    pg.configs += 1;
     pg.config = msg;
     pg.settings = msg.settings;
     pg.grid = msg.grid;
