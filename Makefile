@@ -14,6 +14,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m nnscratch.engine._fused  # compile the optional fused kernels once (disk cache)
 	touch $(STAMP)
 
 tutorial: $(STAMP)

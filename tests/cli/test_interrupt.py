@@ -26,7 +26,8 @@ from nnscratch.engine import _fused
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
 
 HARNESS = textwrap.dedent("""
-    import os, sys, time
+    import faulthandler, os, signal, sys, time
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks where a hang is
     import numpy as np
     from nnscratch.engine.schedules import as_schedule
     import {module} as target
@@ -87,7 +88,16 @@ def sigint_on_line(cmd, env, marker, missing):
                 break
         else:
             pytest.fail(f"{missing}: exit {proc.wait()}\n{''.join(lines)}{proc.stderr.read()}")
-        out, err = proc.communicate(timeout=100)
+        try:
+            out, err = proc.communicate(timeout=100)
+        except subprocess.TimeoutExpired:  # say where every process of the group is stuck
+            os.killpg(proc.pid, signal.SIGUSR1)
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                out, err = proc.communicate()
+            pytest.fail(f"no exit 100 s after Ctrl-C; the stacks:\n{err[-20000:]}")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
