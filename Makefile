@@ -14,7 +14,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	$(BIN)/python -m nnscratch.engine._fused  # compile the optional fused kernels once (disk cache)
+	$(BIN)/python -c "from nnscratch.engine._fused import warm_up; print(warm_up())"  # compile the optional fused kernels once (disk cache)
 	touch $(STAMP)
 
 tutorial: $(STAMP)
@@ -37,13 +37,17 @@ browser:
 	  { if [ "$${CI:-}" = true ]; then echo "error: chromium is needed for the browser tests" >&2; \
 	    exit 1; else echo "warning: no chromium; the browser tests will skip" >&2; fi; }
 
+# Two workers (pytest-xdist): most of the suite's time is subprocesses, servers and a browser,
+# each on one core; every test synchronises on what the program reports, so load does not matter.
+PYTEST = $(BIN)/python -m pytest -q -n 2
+
 test: $(STAMP) lint browser
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # Every feature on NumPy alone: the engine, estimator, CLI and export tests with numba hidden
 # (tests/conftest.py: NNSCRATCH_HIDE_NUMBA=1 makes `import numba` fail, as when not installed).
 test-numpy: $(STAMP)
-	NNSCRATCH_HIDE_NUMBA=1 $(BIN)/python -m pytest -q tests/engine tests/estimator tests/cli \
+	NNSCRATCH_HIDE_NUMBA=1 $(PYTEST) tests/engine tests/estimator tests/cli \
 	  tests/export tests/test_math.py
 
 bench: $(STAMP)

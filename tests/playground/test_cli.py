@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from nnscratch.cli import main
 from nnscratch.cli.playground import default_port

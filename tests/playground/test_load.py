@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
-import httpx
+import httpx2 as httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 

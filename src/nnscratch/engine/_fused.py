@@ -356,7 +356,3 @@ def warm_up() -> Path:
         net = Network(init_params((2, 3, 2), "seed", 0, dtype), "tanh")
         loss_and_gradient(net, np.zeros((2, 2), dtype), np.eye(2, dtype=dtype))
     return cache_dir()
-
-
-if __name__ == "__main__":  # python -m nnscratch.engine._fused: compile once after installing
-    print(f"nnscratch fused kernels compiled and cached in {warm_up()}")
