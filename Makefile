@@ -50,8 +50,13 @@ test-numpy: $(STAMP)
 	NNSCRATCH_HIDE_NUMBA=1 $(PYTEST) tests/engine tests/estimator tests/cli \
 	  tests/export tests/test_math.py
 
+# benchmarks/RESULTS.md: the side-by-side tables, then the estimator on digits and the playground
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --markdown benchmarks/RESULTS.md
+	{ printf '\n### digits, estimator level: `python benchmarks/digits.py`\n\n```\n'; \
+	  $(BIN)/python benchmarks/digits.py; printf '```\n'; } >> benchmarks/RESULTS.md
+	{ printf '\n### playground: `python benchmarks/playground.py`\n\n```\n'; \
+	  $(BIN)/python benchmarks/playground.py; printf '```\n'; } >> benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) out

@@ -209,7 +209,7 @@ def cold_start(reps: int, compile_too: bool = True) -> Section:
         r.quality = "fresh process"
     return Section("(a') fused path cold start: fresh processes, float64 + float32 kernels", rows,
                    "`backend='auto'` uses the fused path only once its kernels are in the cache "
-                   "(`python -m nnscratch.engine._fused` compiles them), so no command waits for "
+                   "(`_fused.warm_up()`, run by `make`, compiles them), so no command waits for "
                    "a compile it did not ask for.")
 
 

@@ -32,7 +32,7 @@ the fused tests skip): the test suite then runs the NumPy engine alone, as witho
 
 Compiled kernels are cached on disk (``cache=True``): the first use compiles (about 10-20 s on
 two cores), later processes load them (well under a second). Compile them once after installing
-with ``python -m nnscratch.engine._fused`` (or any ``backend='numba'`` run). The cache lives in
+with ``warm_up()`` (``make`` runs it; so does any ``backend="numba"`` run). The cache lives in
 ``$NUMBA_CACHE_DIR`` when set, else in ``$XDG_CACHE_HOME/nnscratch/numba``
 (``~/.cache/nnscratch/numba``), never beside the package, so a read-only install works.
 """
