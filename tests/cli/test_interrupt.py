@@ -74,11 +74,19 @@ HARNESS = textwrap.dedent("""
 """)
 
 
+def _as_from_a_terminal():
+    """SIGINT as a terminal starts a program: default. A suite started in the background by a
+    script (``pytest ... &``) inherits SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler in the child, so Ctrl-C would (rightly) do nothing there."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sigint_on_line(cmd, env, marker, missing):
     """Run ``cmd`` in its own process group; SIGINT the group (as a terminal does) once it prints
     a line starting with ``marker``. Returns (exit code, stdout, stderr)."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)  # Ctrl-C reaches only it
+                            text=True, start_new_session=True,  # Ctrl-C reaches only it
+                            preexec_fn=_as_from_a_terminal)
     lines = []
     try:
         for line in proc.stdout:
