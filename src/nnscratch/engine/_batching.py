@@ -111,7 +111,7 @@ def balanced_runs(rows: Sequence[int], workers: int) -> list[range]:
     not [0, 1], [2] (8192 and 1808). Who computes a chunk never changes a result.
     """
     before = [0, *itertools.accumulate(rows)]  # rows before chunk e (e = 0..len(rows))
-    ends = []
+    ends: list[int] = []
     for k in range(1, workers):
         target = k * before[-1] / workers
         end = min(range(len(rows) + 1), key=lambda e: abs(before[e] - target))
