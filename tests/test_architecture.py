@@ -196,3 +196,31 @@ def test_python_m_nnscratch_is_the_command(args, code, tmp_path):
     script, module = ((r.returncode, r.stdout, r.stderr) for r in runs)
     assert module == script  # exit code, standard output, standard error
     assert module[0] == code and (module[1] or module[2])
+
+
+@pytest.mark.parametrize("code", [
+    "import nnscratch",
+    "import nnscratch.cli",
+    "from nnscratch.cli import build_parser; build_parser().parse_args(['train', '--epochs', '1'])",
+])
+def test_the_command_line_starts_without_scikit_learn_and_matplotlib(code):
+    """`nnscratch --version`, `--help` and argument errors answer at once: scikit-learn (1.5 s
+    with its scipy.stats and pandas imports) and matplotlib load only in the commands that use
+    them, and the package's public names load on first use."""
+    probe = f"{code}\nimport sys\nprint(sorted(m for m in ('sklearn', 'matplotlib', 'scipy') " \
+            "if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_public_names_are_the_real_ones():
+    import nnscratch
+    from nnscratch.estimator import MLPClassifier, load
+    from nnscratch.io import ModelFileError
+
+    assert (nnscratch.MLPClassifier, nnscratch.load, nnscratch.ModelFileError) == \
+        (MLPClassifier, load, ModelFileError)
+    assert set(nnscratch.__all__) <= set(dir(nnscratch))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        nnscratch.nope  # noqa: B018

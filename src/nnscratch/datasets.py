@@ -18,10 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn import datasets as skd
 
 RandomLike = int | np.random.RandomState | np.random.Generator | None
 Dataset = tuple[np.ndarray, np.ndarray]
+
+
+def _skd() -> Any:
+    """``sklearn.datasets``, imported on first use (it takes a second or more: the command line
+    and ``import nnscratch`` start without it)."""
+    from sklearn import datasets
+
+    return datasets
 
 
 def _state(random_state: RandomLike) -> np.random.RandomState:
@@ -79,7 +86,8 @@ def moons(n_samples: int = 200, noise: float = 0.2,
     y : ndarray of shape (n_samples,), labels 0 and 1
     """
     _check_n(n_samples, 2)
-    return skd.make_moons(n_samples, noise=_check_noise(noise), random_state=_state(random_state))
+    return _skd().make_moons(n_samples, noise=_check_noise(noise),
+                             random_state=_state(random_state))
 
 
 def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
@@ -98,7 +106,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
     _check_n(n_samples, 2)
     if not 0 < factor < 1:
         raise ValueError(f"factor must be in (0, 1); got {factor!r}")
-    return skd.make_circles(n_samples, noise=_check_noise(noise), factor=factor,
+    return _skd().make_circles(n_samples, noise=_check_noise(noise), factor=factor,
                             random_state=_state(random_state))
 
 
@@ -153,7 +161,7 @@ def blobs(n_samples: int = 200, n_classes: int = 3, n_features: int = 2,
     y : ndarray of shape (n_samples,), labels 0..n_classes-1
     """
     n_classes = _check_classes(n_classes)
-    X, y = skd.make_blobs(_check_n(n_samples, n_classes), n_features=n_features,
+    X, y = _skd().make_blobs(_check_n(n_samples, n_classes), n_features=n_features,
                           centers=n_classes, cluster_std=cluster_std,
                           random_state=_state(random_state))
     return X, y
@@ -189,7 +197,7 @@ def gaussian_quantiles(n_samples: int = 200, n_classes: int = 3, n_features: int
     y : ndarray of shape (n_samples,), labels 0..n_classes-1 (0 innermost)
     """
     n_classes = _check_classes(n_classes)
-    X, y = skd.make_gaussian_quantiles(n_samples=_check_n(n_samples, n_classes),
+    X, y = _skd().make_gaussian_quantiles(n_samples=_check_n(n_samples, n_classes),
                                        n_features=n_features, n_classes=n_classes,
                                        random_state=_state(random_state))
     return X, y
@@ -241,11 +249,12 @@ def make_dataset(name: str, n_samples: int = 300, n_classes: int | None = None,
 
 
 # scikit-learn's bundled data sets (shipped inside scikit-learn: no download), by name
-REAL_DATASETS: dict[str, Callable[..., Any]] = {
-    "digits": skd.load_digits,  # 1797 8x8 images, 64 features (0..16), 10 classes
-    "iris": skd.load_iris,  # 150 flowers, 4 features, 3 classes
-    "wine": skd.load_wine,  # 178 wines, 13 features, 3 classes
-    "breast_cancer": skd.load_breast_cancer,  # 569 tumours, 30 features, 2 classes
+# (loader names in sklearn.datasets)
+REAL_DATASETS: dict[str, str] = {
+    "digits": "load_digits",  # 1797 8x8 images, 64 features (0..16), 10 classes
+    "iris": "load_iris",  # 150 flowers, 4 features, 3 classes
+    "wine": "load_wine",  # 178 wines, 13 features, 3 classes
+    "breast_cancer": "load_breast_cancer",  # 569 tumours, 30 features, 2 classes
 }
 
 
@@ -265,7 +274,7 @@ def load_real(name: str) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """
     if name not in REAL_DATASETS:
         raise ValueError(f"real dataset must be one of {', '.join(REAL_DATASETS)}; got {name!r}")
-    bunch = REAL_DATASETS[name]()
+    bunch = getattr(_skd(), REAL_DATASETS[name])()
     X = np.asarray(bunch.data, dtype=np.float64)
     names = getattr(bunch, "feature_names", None)
     features = [str(f) for f in names] if names is not None else \

@@ -114,3 +114,23 @@ def test_python_hash_seed_does_not_change_results():
 
     digests = {run(seed) for seed in ("0", "12345")}
     assert len(digests) == 1 and len(digests.pop()) == 64
+
+
+@pytest.mark.parametrize("rows, workers", [
+    ([4096, 4096, 1808], 2), ([4096] * 24 + [1808], 2), ([4096] * 10, 3), ([4096] * 3, 8),
+    ([4096, 7], 2), ([300], 4), ([4096] * 5 + [1], 1)])
+def test_chunks_are_shared_in_contiguous_runs_of_about_equal_rows(rows, workers):
+    runs = _batching.balanced_runs(rows, workers)
+    assert [i for r in runs for i in r] == list(range(len(rows)))  # every chunk once, in order
+    assert 1 <= len(runs) <= workers and all(len(r) for r in runs)
+    loads = [sum(rows[i] for i in r) for r in runs]
+    # no cut at another chunk boundary would give the busiest thread fewer rows (two runs)
+    if len(runs) == 2:
+        best = min(max(sum(rows[:e]), sum(rows[e:])) for e in range(1, len(rows)))
+        assert max(loads) == best
+    assert max(loads) <= sum(rows) / len(runs) + max(rows)
+
+
+def test_the_tail_chunk_goes_with_a_shorter_run():
+    # 1e4 rows on two threads: 4096 | 4096 + 1808, not 4096 + 4096 | 1808
+    assert _batching.balanced_runs([4096, 4096, 1808], 2) == [range(0, 1), range(1, 3)]

@@ -17,12 +17,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnscratch.cli._common import EXIT_INTERRUPTED, CLIError
-from nnscratch.estimator import MLPClassifier
+
+if TYPE_CHECKING:  # the estimator (and scikit-learn) load when a command needs them
+    from nnscratch.estimator import MLPClassifier
 
 # --optimizer as MLPClassifier's solver parameters (momentum and nesterov add --momentum)
 SOLVERS: dict[str, dict[str, Any]] = {
@@ -62,6 +64,8 @@ def model_of_raw_columns(clf: MLPClassifier, classes: Sequence[Any], scaler: Any
                                                            scaler.mean_, scaler.scale_)
     if feature_names is not None and len(feature_names) == data.layer_sizes[0]:
         data.fitted["feature_names"] = list(feature_names)
+    from nnscratch.estimator import MLPClassifier
+
     return MLPClassifier.from_model_data(data)
 
 

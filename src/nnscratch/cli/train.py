@@ -46,14 +46,13 @@ def _fraction(text: str) -> float:
 
 
 def add_parser(sub: Any) -> None:
-    from nnscratch.datasets import GENERATORS
+    from nnscratch.datasets import GENERATORS, REAL_DATASETS
     from nnscratch.engine import INITIALIZERS, OPTIMIZERS, SCHEDULES
 
     p = sub.add_parser("train", help="train a network on a dataset or a CSV file",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = p.add_argument_group("data")
-    from nnscratch.experiments.real_data import NAMES as REAL
-
+    REAL = tuple(REAL_DATASETS)
     data.add_argument("--dataset", choices=[*sorted(GENERATORS), *REAL], default=None,
                       help="built-in dataset, generated or scikit-learn's real "
                       f"{', '.join(REAL)} (default: moons, unless --csv)")

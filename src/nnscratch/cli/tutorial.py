@@ -42,7 +42,15 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.experiments.tutorial import run_tutorial
 
     out = output_dir(args.out)
-    result = run_tutorial(out)  # starts the trainings first, then loads matplotlib meanwhile
+    pictures: dict[str, Any] = {}
+
+    def draw_training(result: Any) -> None:  # while the other hidden sizes train
+        from nnscratch.experiments.tutorial_report import training_pictures
+
+        pictures.update(training_pictures(result, out, animate=args.animate))
+
+    # starts the trainings first, then loads matplotlib and draws meanwhile
+    result = run_tutorial(out, on_hidden3=draw_training)
     from nnscratch.experiments.tutorial_report import write_tutorial_report
 
     lines = result_lines(result)
@@ -51,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     for path in result.figures.values():
         print(f"wrote {path}")
     report = write_tutorial_report(result, out, "\n".join(lines), insights=args.insights,
-                                   animate=args.animate)
+                                   animate=args.animate, pictures=pictures)
     print(f"wrote {report}")
     print(f"Figures are in {out}/; open {report} in a browser for the report")
     return 0

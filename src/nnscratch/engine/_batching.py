@@ -24,6 +24,7 @@ differently; there, results agree to rounding (about 1e-12 relative in float64) 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -102,6 +103,24 @@ class Workspace:
 ChunkFn = Callable[[Array, Array, Workspace, Params], float]
 
 
+def balanced_runs(rows: Sequence[int], workers: int) -> list[range]:
+    """Contiguous runs of chunks, at most ``workers``, with about equal rows each.
+
+    ``rows[i]``: the rows of chunk i. The k-th run ends at the chunk boundary nearest to k/workers
+    of all rows, so 4096 + 4096 + 1808 rows on two threads is [0], [1, 2] (4096 and 5904 rows),
+    not [0, 1], [2] (8192 and 1808). Who computes a chunk never changes a result.
+    """
+    before = [0, *itertools.accumulate(rows)]  # rows before chunk e (e = 0..len(rows))
+    ends: list[int] = []
+    for k in range(1, workers):
+        target = k * before[-1] / workers
+        end = min(range(len(rows) + 1), key=lambda e: abs(before[e] - target))
+        if (ends[-1] if ends else 0) < end < len(rows):
+            ends.append(end)
+    bounds = [0, *ends, len(rows)]
+    return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def sum_chunks(fn: ChunkFn, X: Array, Y: Array, ws: Workspace, grads: Params) -> float:
     """``fn`` summed over the fixed chunks of ``ws.n_rows`` rows of (X, Y), in chunk order.
 
@@ -133,8 +152,7 @@ def sum_chunks(fn: ChunkFn, X: Array, Y: Array, ws: Workspace, grads: Params) ->
         block = starts[b : b + per_block]
         into = [grads if b == 0 and i == 0 else parts[i] for i in range(len(block))]
         losses = [0.0] * len(block)
-        per = -(-len(block) // len(workers))  # chunks per thread
-        runs = [range(i, min(i + per, len(block))) for i in range(0, len(block), per)]
+        runs = balanced_runs([min(ws.n_rows, n - start) for start in block], len(workers))
         futures = [submit(run, w, block, into, losses, r) for w, r in zip(workers[1:], runs[1:])]
         run(ws, block, into, losses, runs[0])
         for future in futures:

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import signal
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -118,18 +118,25 @@ def predict(net: Network, X: np.ndarray) -> np.ndarray:
     return np.argmax(net.predict_proba(X), axis=1)
 
 
-def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialResult:
-    """Run the tutorial, write its figures to ``out_dir``, return its numbers."""
+def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
+                 on_hidden3: Callable[[TutorialResult], object] | None = None) -> TutorialResult:
+    """Run the tutorial, write its figures to ``out_dir``, return its numbers.
+
+    ``on_hidden3(result)`` is called as soon as the hidden-3 network is trained (``result`` has
+    its network, history, snapshots, loss lines and final loss; the rows of the other sizes come
+    later), while the other trainings go on: the report draws its pictures of training there.
+    """
     out = Path(out_dir)
     X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
     X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
+    Y = one_hot(y, 2)
     figures: dict[str, Path] = {}
 
-    # The seven trainings are independent: start them on the other cores first (largest first),
-    # draw the data and fit the logistic regression meanwhile.
+    # The seven trainings are independent: start them on the other cores first (hidden 3, whose
+    # figures are drawn while the others train, then the largest), draw meanwhile.
+    order = [3, *sorted((h for h in HIDDEN_SIZES if h != 3), reverse=True)]
     with _workers(len(HIDDEN_SIZES)) as pool:
-        jobs = {h: (X, y, h, num_passes, WATCH_FRAMES if h == 3 else 0)
-                for h in sorted(HIDDEN_SIZES, reverse=True)}
+        jobs = {h: (X, y, h, num_passes, WATCH_FRAMES if h == 3 else 0) for h in order}
         pending = {h: pool.apply_async(_train, job) for h, job in jobs.items()} if pool else {}
         # matplotlib loads while the workers train (imported here, not at the top, for that)
         from nnscratch.viz import (
@@ -153,27 +160,32 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
         ax = plot_decision_boundary(logreg.predict, X, y, title="Logistic Regression")
         figures["logreg"] = save_figure(ax.figure, out / "logistic_regression.png")  # type: ignore[arg-type]
 
-        trained = {h: pending[h].get() if h in pending else _train(*job)
-                   for h, job in jobs.items()}
-    nets: dict[int, Network] = {}
-    Y = one_hot(y, 2)
+        def trained(h: int) -> tuple[Network, History, Snapshots | None]:
+            flat, hist, snaps = pending[h].get() if h in pending else _train(*jobs[h])
+            return Network(Params((X.shape[1], h, 2), flat=flat), "tanh"), hist, snaps
+
+        net3, history, snapshots = trained(3)
+        final_loss = net3.loss(X, Y, REG_LAMBDA)
+        # "Loss after iteration i" is the loss after i + 1 steps: the loss the next pass starts
+        # from.
+        curve = history.loss[1:] + [final_loss]
+        loss_lines = [(i, curve[i]) for i in range(0, num_passes, 1000)]
+        ax = plot_decision_boundary(partial(predict, net3), X, y,
+                                    title="Neural network, hidden layer size 3")
+        figures["hidden3"] = save_figure(ax.figure, out / "network_hidden_3.png")  # type: ignore[arg-type]
+        ax = plot_loss_curve(curve, title="Loss of the hidden-3 network (after each pass)")
+        ax.set_xlabel("pass")
+        figures["loss"] = save_figure(ax.figure, out / "loss_curve_hidden_3.png")  # type: ignore[arg-type]
+        result = TutorialResult(loss_lines, final_loss, rows, history, figures, net3, snapshots)
+        if on_hidden3 is not None:
+            on_hidden3(result)
+        nets = {h: net3 if h == 3 else trained(h)[0] for h in HIDDEN_SIZES}
+
     for hidden in HIDDEN_SIZES:
-        flat, hist, snaps = trained[hidden]
-        net = nets[hidden] = Network(Params((X.shape[1], hidden, 2), flat=flat), "tanh")
-        loss = net.loss(X, Y, REG_LAMBDA)
-        rows.append(ModelResult("neural network", hidden, loss,
+        net = nets[hidden]
+        rows.append(ModelResult("neural network", hidden, net.loss(X, Y, REG_LAMBDA),
                                 float(np.mean(predict(net, X) == y)),
                                 float(np.mean(predict(net, X_test) == y_test))))
-    _, history, snapshots = trained[3]
-    final_loss = nets[3].loss(X, Y, REG_LAMBDA)
-    # "Loss after iteration i" is the loss after i + 1 steps: the loss the next pass starts from.
-    curve = history.loss[1:] + [final_loss]
-    loss_lines = [(i, curve[i]) for i in range(0, num_passes, 1000)]
-
-    ax = plot_decision_boundary(partial(predict, nets[3]), X, y,
-                                title="Neural network, hidden layer size 3")
-    figures["hidden3"] = save_figure(ax.figure, out / "network_hidden_3.png")  # type: ignore[arg-type]
-
     fig = new_figure((16, 8))
     axes = fig.subplots(2, 4).ravel()
     for ax, hidden in zip(axes, HIDDEN_SIZES):
@@ -181,8 +193,6 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES) -> TutorialR
                                title=f"Hidden layer size {hidden}", h=0.02)
     axes[-1].set_axis_off()
     figures["sweep"] = save_figure(fig, out / "hidden_sizes.png")
-
-    ax = plot_loss_curve(curve, title="Loss of the hidden-3 network (after each pass)")
-    ax.set_xlabel("pass")
-    figures["loss"] = save_figure(ax.figure, out / "loss_curve_hidden_3.png")  # type: ignore[arg-type]
-    return TutorialResult(loss_lines, final_loss, rows, history, figures, nets[3], snapshots)
+    # the figures in the order the report shows them
+    result.figures = {k: figures[k] for k in ("data", "logreg", "hidden3", "sweep", "loss")}
+    return result

@@ -119,7 +119,8 @@ def training_pictures(result: TutorialResult, out_dir: str | Path,
 
 def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: str,
                           num_passes: int = NUM_PASSES, insights: bool = False,
-                          animate: bool = False) -> Path:
+                          animate: bool = False,
+                          pictures: dict[str, Image] | None = None) -> Path:
     """Pictures of training, the insight figures and ``index.html`` in ``out_dir``.
 
     Parameters
@@ -130,6 +131,8 @@ def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: 
     num_passes : passes of the tutorial's runs
     insights : also compute and show :mod:`nnscratch.experiments.insights`
     animate : also write the training GIF
+    pictures : :func:`training_pictures` of ``result``, drawn already (``nnscratch tutorial``
+        draws them while the other sizes train); drawn here if None
 
     Returns
     -------
@@ -145,7 +148,7 @@ def write_tutorial_report(result: TutorialResult, out_dir: str | Path, printed: 
                 figures=[Image(path, FIGURE_CAPTIONS.get(key, path.name))
                          for key, path in result.figures.items()]),
     ]
-    pics = training_pictures(result, out, animate=animate)
+    pics = training_pictures(result, out, animate=animate) if pictures is None else pictures
     sections.append(Section("Pictures of training (hidden 3)",
                             "The hidden-3 run, watched (parameter snapshots at log-spaced "
                             "passes): watching changes none of its steps.",
