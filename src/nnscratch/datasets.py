@@ -107,7 +107,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
     if not 0 < factor < 1:
         raise ValueError(f"factor must be in (0, 1); got {factor!r}")
     return _skd().make_circles(n_samples, noise=_check_noise(noise), factor=factor,
-                            random_state=_state(random_state))
+                               random_state=_state(random_state))
 
 
 def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.1, turns: float = 1.0,
@@ -162,8 +162,8 @@ def blobs(n_samples: int = 200, n_classes: int = 3, n_features: int = 2,
     """
     n_classes = _check_classes(n_classes)
     X, y = _skd().make_blobs(_check_n(n_samples, n_classes), n_features=n_features,
-                          centers=n_classes, cluster_std=cluster_std,
-                          random_state=_state(random_state))
+                             centers=n_classes, cluster_std=cluster_std,
+                             random_state=_state(random_state))
     return X, y
 
 
@@ -198,8 +198,8 @@ def gaussian_quantiles(n_samples: int = 200, n_classes: int = 3, n_features: int
     """
     n_classes = _check_classes(n_classes)
     X, y = _skd().make_gaussian_quantiles(n_samples=_check_n(n_samples, n_classes),
-                                       n_features=n_features, n_classes=n_classes,
-                                       random_state=_state(random_state))
+                                          n_features=n_features, n_classes=n_classes,
+                                          random_state=_state(random_state))
     return X, y
 
 

@@ -52,10 +52,10 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="train a network on a dataset or a CSV file",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = p.add_argument_group("data")
-    REAL = tuple(REAL_DATASETS)
-    data.add_argument("--dataset", choices=[*sorted(GENERATORS), *REAL], default=None,
+    real = tuple(REAL_DATASETS)
+    data.add_argument("--dataset", choices=[*sorted(GENERATORS), *real], default=None,
                       help="built-in dataset, generated or scikit-learn's real "
-                      f"{', '.join(REAL)} (default: moons, unless --csv)")
+                      f"{', '.join(real)} (default: moons, unless --csv)")
     data.add_argument("--csv", metavar="FILE", help="your own data: CSV with a header row")
     data.add_argument("--chunked", action="store_true",
                       help="read --csv in chunks (files larger than memory; partial_fit)")
