@@ -123,42 +123,54 @@ def _dot(dot_fn, a, a0, b, b0, count):
 
 
 @njit(cache=True)
-def _matmul(A, a0, B, b0, C, c0, n, K, M):
-    """C[n, M] = A[n, K] B[K, M] (row-major blocks at offsets a0, b0, c0)."""
-    for i in range(n):
-        ci = c0 + i * M
-        for j in range(M):
-            C[ci + j] = 0
-        for k in range(K):
-            aik = A[a0 + i * K + k]
-            bk = b0 + k * M
-            for j in range(M):
-                C[ci + j] = _fma(aik, B[bk + j], C[ci + j])
+def _combine(S, s0, lds, W, w0, sq, sp, Out, o0, ldo, n, Q, P, zero):
+    """Out^T[P, n] = W-weighted sums of the rows of S^T[Q, n], over q in order (fma):
+    ``out_pi = sum_q s_qi W[w0 + q sq + p sp]``. Rows are transposed (row ``q`` of ``S^T`` at
+    ``S[s0 + q lds :]``), so the inner loop runs along the batch and vectorises; each element
+    still accumulates over q in the order of OpenBLAS's kernels.
+    z = a W: q = k (fan-in), sq = fan-out, sp = 1; delta W^T: q = j (fan-out), sq = 1, sp = fan-out.
+    """
+    for p in range(P):
+        op = o0 + p * ldo
+        for i in range(n):
+            Out[op + i] = zero
+        for q in range(Q):
+            w = W[w0 + q * sq + p * sp]
+            sr = s0 + q * lds
+            for i in range(n):
+                Out[op + i] = _fma(S[sr + i], w, Out[op + i])
 
 
 @njit(cache=True)
-def _matmul_tn(A, a0, D, d0, G, g0, n, K, M):
-    """G[K, M] = A[n, K]^T D[n, M]: dW = a^T delta, summed over the rows in order."""
-    for t in range(K * M):
-        G[g0 + t] = 0
-    for i in range(n):
-        for k in range(K):
-            aik = A[a0 + i * K + k]
-            gk = g0 + k * M
-            di = d0 + i * M
-            for j in range(M):
-                G[gk + j] = _fma(aik, D[di + j], G[gk + j])
-
-
-@njit(cache=True)
-def _matmul_nt(D, d0, W, w0, P, p0, n, M, K):
-    """P[n, K] = D[n, M] W[K, M]^T: delta_{l-1} = delta_l W_l^T."""
-    for i in range(n):
-        for k in range(K):
-            acc = D[d0] * 0
-            for j in range(M):
-                acc = _fma(D[d0 + i * M + j], W[w0 + k * M + j], acc)
-            P[p0 + i * K + k] = acc
+def _gram(A, a0, lda, D, d0, ldd, G, g0, n, K, M, zero):
+    """G[K, M] = A^T D with the rows transposed: ``g_kj = sum_i a_ki d_ji`` summed over i in
+    order (fma), eight outputs at a time so that eight chains of additions run side by side
+    (outputs past the end repeat the last one). dW = a^T delta; with ``A`` a row of ones,
+    db = sum_i delta_i (1 x is exact: one rounding, as an addition)."""
+    last = K * M - 1
+    for t in range(0, last + 1, 8):
+        p0, p1, p2, p3 = t, min(t + 1, last), min(t + 2, last), min(t + 3, last)
+        p4, p5, p6, p7 = min(t + 4, last), min(t + 5, last), min(t + 6, last), min(t + 7, last)
+        a_0, a_1, a_2, a_3 = (a0 + (p0 // M) * lda, a0 + (p1 // M) * lda, a0 + (p2 // M) * lda,
+                              a0 + (p3 // M) * lda)
+        a_4, a_5, a_6, a_7 = (a0 + (p4 // M) * lda, a0 + (p5 // M) * lda, a0 + (p6 // M) * lda,
+                              a0 + (p7 // M) * lda)
+        d_0, d_1, d_2, d_3 = (d0 + (p0 % M) * ldd, d0 + (p1 % M) * ldd, d0 + (p2 % M) * ldd,
+                              d0 + (p3 % M) * ldd)
+        d_4, d_5, d_6, d_7 = (d0 + (p4 % M) * ldd, d0 + (p5 % M) * ldd, d0 + (p6 % M) * ldd,
+                              d0 + (p7 % M) * ldd)
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+        for i in range(n):
+            s0 = _fma(A[a_0 + i], D[d_0 + i], s0)
+            s1 = _fma(A[a_1 + i], D[d_1 + i], s1)
+            s2 = _fma(A[a_2 + i], D[d_2 + i], s2)
+            s3 = _fma(A[a_3 + i], D[d_3 + i], s3)
+            s4 = _fma(A[a_4 + i], D[d_4 + i], s4)
+            s5 = _fma(A[a_5 + i], D[d_5 + i], s5)
+            s6 = _fma(A[a_6 + i], D[d_6 + i], s6)
+            s7 = _fma(A[a_7 + i], D[d_7 + i], s7)
+        G[g0 + p7], G[g0 + p6], G[g0 + p5], G[g0 + p4] = s7, s6, s5, s4
+        G[g0 + p3], G[g0 + p2], G[g0 + p1], G[g0 + p0] = s3, s2, s1, s0
 
 
 @njit(cache=True)
@@ -227,35 +239,53 @@ def _deactivate(code, a, a0, delta, d0, tmp, count, loops, io, c):
 
 
 @njit(cache=True)
-def _softmax_ce(z, z0, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn, safe):
-    """Overwrite the logits z[n, K] with softmax(z); return the summed cross-entropy
-    ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's cross_entropy_sum, its sums too)."""
-    z_true = _dot(dot_fn, Y, y0, z, z0, n * K)  # sum_i z_{i, y_i}, before z is overwritten
+def _rows(deriv, code, a, a0, ld, rows, n, delta, tmp, loops, io, c):
+    """:func:`_activate` (``deriv`` False) or :func:`_deactivate` on ``rows`` transposed rows of
+    ``n`` values, ``ld`` apart: one call when they are contiguous."""
+    runs, count = (1, rows * n) if n == ld else (rows, n)
+    for r in range(runs):
+        if deriv:
+            _deactivate(code, a, a0 + r * ld, delta, a0 + r * ld, tmp, count, loops, io, c)
+        else:
+            _activate(code, a, tmp, a0 + r * ld, count, loops, io, c)
+
+
+@njit(cache=True)
+def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn, safe):
+    """Overwrite the transposed logits z^T[K, n] (rows ``ld`` apart) with softmax(z); return the
+    summed cross-entropy ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's
+    cross_entropy_sum, its sums too); ``Y`` one-hot rows (C order)."""
+    for k in range(K):  # z in C order, for the dot in the order of np.vdot(Y, z)
+        for i in range(n):
+            scratch[i * K + k] = z[z0 + k * ld + i]
+    z_true = _dot(dot_fn, Y, y0, scratch, 0, n * K)  # sum_i z_{i, y_i}
     big = False
-    for t in range(n * K):
-        v = z[z0 + t]
-        if not (-safe <= v <= safe):
-            big = True
+    for k in range(K):
+        for i in range(n):
+            v = z[z0 + k * ld + i]
+            if not (-safe <= v <= safe):
+                big = True
     shift = 0.0
     if big:  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
         for i in range(n):
-            r = z0 + i * K
-            mx = z[r]
-            for k in range(1, K):
-                mx = max(mx, z[r + k])
-            for k in range(K):
-                z[r + k] -= mx
-            scratch[i] = mx
-        shift = _sum(loops, io, scratch, n, acc)
-    _map(loops, L_EXP, io, z, z0, n * K)  # e^{z_ik}
-    for i in range(n):
-        r = z0 + i * K
-        s = z[r]
+            rowsum[i] = z[z0 + i]
         for k in range(1, K):
-            s += z[r + k]
-        rowsum[i] = s  # s_i = sum_k e^{z_ik}
+            for i in range(n):
+                rowsum[i] = max(rowsum[i], z[z0 + k * ld + i])
         for k in range(K):
-            z[r + k] /= s  # softmax(z)_ik = e^{z_ik} / s_i
+            for i in range(n):
+                z[z0 + k * ld + i] -= rowsum[i]
+        shift = _sum(loops, io, rowsum, n, acc)
+    for k in range(1 if n == ld else K):
+        _map(loops, L_EXP, io, z, z0 + k * ld, K * n if n == ld else n)  # e^{z_ik}
+    for i in range(n):
+        rowsum[i] = z[z0 + i]
+    for k in range(1, K):
+        for i in range(n):
+            rowsum[i] += z[z0 + k * ld + i]  # s_i = sum_k e^{z_ik}
+    for k in range(K):
+        for i in range(n):
+            z[z0 + k * ld + i] /= rowsum[i]  # softmax(z)_ik = e^{z_ik} / s_i
     _map(loops, L_LOG, io, rowsum, 0, n)
     return _sum(loops, io, rowsum, n, acc) + shift - z_true  # sum_i log s_i - z_true
 
@@ -269,7 +299,8 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
     ----------
     flat, grad, backup : (n_params,) parameters, gradient buffer, the last finite parameters
     sizes : (L + 1,) int64 layer sizes; acts : (L - 1,) int64 activation codes
-    X, Y : (n * n_features,), (n * n_classes,) the data, rows flattened (C order)
+    X, Y : (n * n_features,), (n * n_classes,) the data, rows flattened (C order); inside, the
+        layers' buffers hold the batch transposed (one row per unit) so loops run along it
     order : (epochs * n,) int64 row order of each epoch, or empty for batches in order
     lrs : (epochs * batches,) step sizes of each step (Adam: the bias-corrected lr_t)
     m : batch size; opt : optimizer code
@@ -296,15 +327,23 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
         b_off[l + 1] = b_off[l] + sizes[l + 1]
         a_off[l + 1] = a_off[l] + sizes[l + 1]
     n_in, K = sizes[0], sizes[L]
-    A = np.empty(a_off[L] * m, flat.dtype)  # z_l / a_l of every layer
-    D = np.empty(a_off[L] * m, flat.dtype)  # delta_l
+    zero = c[2]
+    # transposed buffers: row j of layer l (unit j over the batch) at (a_off[l] + j) * m
+    A = np.zeros(a_off[L] * m, flat.dtype)  # z_l / a_l of every layer
+    D = np.zeros(a_off[L] * m, flat.dtype)  # delta_l
     widest = 1
     for l in range(1, L + 1):
         widest = max(widest, sizes[l])
     tmp = np.empty(widest * m, flat.dtype)
     rowsum = np.empty(m, flat.dtype)
+    ones = np.ones(m, flat.dtype)
     shuffled = order.shape[0] > 0
-    Xb = np.empty(m * n_in if shuffled else 0, flat.dtype)
+    XT = np.empty(n_in * (m if shuffled else n), flat.dtype)  # X^T, or a batch's X^T
+    ldx = m if shuffled else n
+    if not shuffled:
+        for i in range(n):
+            for j in range(n_in):
+                XT[j * n + i] = X[i * n_in + j]
     Yb = np.empty(m * K if shuffled else 0, flat.dtype)
     io = np.zeros(7, np.intp)
     acc = np.zeros(1, flat.dtype)
@@ -319,27 +358,30 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
                 for r in range(size):
                     src = order[e * n + start + r]
                     for j in range(n_in):
-                        Xb[r * n_in + j] = X[src * n_in + j]
+                        XT[j * m + r] = X[src * n_in + j]
                     for j in range(K):
                         Yb[r * K + j] = Y[src * K + j]
-                xs, x0, ys, y0 = Xb, 0, Yb, 0
+                x0, ys, y0 = 0, Yb, 0
             else:
-                xs, x0, ys, y0 = X, start * n_in, Y, start * K
+                x0, ys, y0 = start, Y, start * K
             # forward: z_l = a_{l-1} W_l + b_l; a_l = f(z_l)
             for l in range(L):
                 fi, fo = sizes[l], sizes[l + 1]
                 zo = a_off[l] * m
                 if l == 0:
-                    _matmul(xs, x0, flat, w_off[0], A, zo, size, fi, fo)
+                    _combine(XT, x0, ldx, flat, w_off[0], fo, 1, A, zo, m, size, fi, fo, zero)
                 else:
-                    _matmul(A, a_off[l - 1] * m, flat, w_off[l], A, zo, size, fi, fo)
-                for i in range(size):
-                    for j in range(fo):
-                        A[zo + i * fo + j] += flat[b_off[l] + j]
+                    _combine(A, a_off[l - 1] * m, m, flat, w_off[l], fo, 1, A, zo, m, size, fi,
+                             fo, zero)
+                for j in range(fo):
+                    bj = flat[b_off[l] + j]
+                    for i in range(size):
+                        A[zo + j * m + i] += bj
                 if l < L - 1:
-                    _activate(acts[l], A, tmp, zo, size * fo, loops, io, c)
+                    _rows(False, acts[l], A, zo, m, fo, size, D, tmp, loops, io, c)
             zo = a_off[L - 1] * m
-            ce = _softmax_ce(A, zo, ys, y0, size, K, rowsum, tmp, acc, loops, io, dot_fn, safe)
+            ce = _softmax_ce(A, zo, m, ys, y0, size, K, rowsum, tmp, acc, loops, io, dot_fn,
+                             safe)
             batch = ce + 0.5 * alpha_loss * _dot(dot_fn, flat, 0, flat, 0, n_w)  # N_b * loss_b
             if not (math.isfinite(batch) and batch <= state[2] * size):
                 state[4] = batch / size
@@ -350,24 +392,21 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
                 state[2] = 1e4 * max(state[3], 1.0)
             total += batch
             # backward: delta_L = softmax(z_L) - Y; dW_l = a_{l-1}^T delta_l; db_l = sum_i delta_l
-            for t in range(size * K):
-                D[zo + t] = A[zo + t] - ys[y0 + t]
+            for k in range(K):
+                for i in range(size):
+                    D[zo + k * m + i] = A[zo + k * m + i] - ys[y0 + i * K + k]
             for l in range(L - 1, -1, -1):
                 fi, fo = sizes[l], sizes[l + 1]
                 do = a_off[l] * m
                 if l == 0:
-                    _matmul_tn(xs, x0, D, do, grad, w_off[0], size, fi, fo)
+                    _gram(XT, x0, ldx, D, do, m, grad, w_off[0], size, fi, fo, zero)
                 else:
-                    _matmul_tn(A, a_off[l - 1] * m, D, do, grad, w_off[l], size, fi, fo)
-                for j in range(fo):
-                    grad[b_off[l] + j] = 0
-                for i in range(size):
-                    for j in range(fo):
-                        grad[b_off[l] + j] += D[do + i * fo + j]
+                    _gram(A, a_off[l - 1] * m, m, D, do, m, grad, w_off[l], size, fi, fo, zero)
+                _gram(ones, 0, 0, D, do, m, grad, b_off[l], size, 1, fo, zero)
                 if l > 0:  # delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})
                     po = a_off[l - 1] * m
-                    _matmul_nt(D, do, flat, w_off[l], D, po, size, fo, fi)
-                    _deactivate(acts[l - 1], A, po, D, po, tmp, size * fi, loops, io, c)
+                    _combine(D, do, m, flat, w_off[l], 1, fo, D, po, m, size, fo, fi, zero)
+                    _rows(True, acts[l - 1], A, po, m, fi, size, D, tmp, loops, io, c)
             # mean gradient: dW += alpha W, then everything * (1/N)
             if alpha != 0:
                 for t in range(n_w):
