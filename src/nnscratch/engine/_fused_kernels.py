@@ -131,111 +131,121 @@ def _combine(S, s0, lds, W, w0, sq, sp, Out, o0, ldo, n, Q, P, zero):
     z = a W: q = k (fan-in), sq = fan-out, sp = 1; delta W^T: q = j (fan-out), sq = 1, sp = fan-out.
     """
     for p in range(P):
-        op = o0 + p * ldo
+        out = Out[o0 + p * ldo:o0 + p * ldo + n]  # views: indices from 0 let the loops vectorise
         for i in range(n):
-            Out[op + i] = zero
+            out[i] = zero
         for q in range(Q):
             w = W[w0 + q * sq + p * sp]
-            sr = s0 + q * lds
+            row = S[s0 + q * lds:s0 + q * lds + n]
             for i in range(n):
-                Out[op + i] = _fma(S[sr + i], w, Out[op + i])
+                out[i] = _fma(row[i], w, out[i])
 
 
 @njit(cache=True)
-def _gram(A, a0, lda, D, d0, ldd, G, g0, n, K, M, zero):
-    """G[K, M] = A^T D with the rows transposed: ``g_kj = sum_i a_ki d_ji`` summed over i in
-    order (fma), eight outputs at a time so that eight chains of additions run side by side
-    (outputs past the end repeat the last one). dW = a^T delta; with ``A`` a row of ones,
-    db = sum_i delta_i (1 x is exact: one rounding, as an addition)."""
-    last = K * M - 1
+def _gram(A, a0, lda, D, d0, ldd, G, g0, gb, n, K, M, zero):
+    """dW = a^T delta and db = sum_i delta_i with the rows transposed: ``A`` holds K rows of
+    a^T and then a row of ones, so ``g_kj = sum_i a_ki d_ji`` (k < K: ``G[g0 + k M + j]``;
+    k = K: db_j at ``G[gb + j]``, 1 x is exact: one rounding, as an addition), summed over i in
+    order (fma). Eight outputs at a time run eight chains of additions side by side (outputs
+    past the end repeat the last one)."""
+    last = (K + 1) * M - 1
     for t in range(0, last + 1, 8):
         p0, p1, p2, p3 = t, min(t + 1, last), min(t + 2, last), min(t + 3, last)
         p4, p5, p6, p7 = min(t + 4, last), min(t + 5, last), min(t + 6, last), min(t + 7, last)
-        a_0, a_1, a_2, a_3 = (a0 + (p0 // M) * lda, a0 + (p1 // M) * lda, a0 + (p2 // M) * lda,
-                              a0 + (p3 // M) * lda)
-        a_4, a_5, a_6, a_7 = (a0 + (p4 // M) * lda, a0 + (p5 // M) * lda, a0 + (p6 // M) * lda,
-                              a0 + (p7 // M) * lda)
-        d_0, d_1, d_2, d_3 = (d0 + (p0 % M) * ldd, d0 + (p1 % M) * ldd, d0 + (p2 % M) * ldd,
-                              d0 + (p3 % M) * ldd)
-        d_4, d_5, d_6, d_7 = (d0 + (p4 % M) * ldd, d0 + (p5 % M) * ldd, d0 + (p6 % M) * ldd,
-                              d0 + (p7 % M) * ldd)
+        a_0, a_1, a_2, a_3 = (_row(A, a0, lda, p0 // M, n), _row(A, a0, lda, p1 // M, n),
+                              _row(A, a0, lda, p2 // M, n), _row(A, a0, lda, p3 // M, n))
+        a_4, a_5, a_6, a_7 = (_row(A, a0, lda, p4 // M, n), _row(A, a0, lda, p5 // M, n),
+                              _row(A, a0, lda, p6 // M, n), _row(A, a0, lda, p7 // M, n))
+        d_0, d_1, d_2, d_3 = (_row(D, d0, ldd, p0 % M, n), _row(D, d0, ldd, p1 % M, n),
+                              _row(D, d0, ldd, p2 % M, n), _row(D, d0, ldd, p3 % M, n))
+        d_4, d_5, d_6, d_7 = (_row(D, d0, ldd, p4 % M, n), _row(D, d0, ldd, p5 % M, n),
+                              _row(D, d0, ldd, p6 % M, n), _row(D, d0, ldd, p7 % M, n))
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
         for i in range(n):
-            s0 = _fma(A[a_0 + i], D[d_0 + i], s0)
-            s1 = _fma(A[a_1 + i], D[d_1 + i], s1)
-            s2 = _fma(A[a_2 + i], D[d_2 + i], s2)
-            s3 = _fma(A[a_3 + i], D[d_3 + i], s3)
-            s4 = _fma(A[a_4 + i], D[d_4 + i], s4)
-            s5 = _fma(A[a_5 + i], D[d_5 + i], s5)
-            s6 = _fma(A[a_6 + i], D[d_6 + i], s6)
-            s7 = _fma(A[a_7 + i], D[d_7 + i], s7)
-        G[g0 + p7], G[g0 + p6], G[g0 + p5], G[g0 + p4] = s7, s6, s5, s4
-        G[g0 + p3], G[g0 + p2], G[g0 + p1], G[g0 + p0] = s3, s2, s1, s0
+            s0 = _fma(a_0[i], d_0[i], s0)
+            s1 = _fma(a_1[i], d_1[i], s1)
+            s2 = _fma(a_2[i], d_2[i], s2)
+            s3 = _fma(a_3[i], d_3[i], s3)
+            s4 = _fma(a_4[i], d_4[i], s4)
+            s5 = _fma(a_5[i], d_5[i], s5)
+            s6 = _fma(a_6[i], d_6[i], s6)
+            s7 = _fma(a_7[i], d_7[i], s7)
+        for p, v in ((p7, s7), (p6, s6), (p5, s5), (p4, s4), (p3, s3), (p2, s2), (p1, s1),
+                     (p0, s0)):
+            G[g0 + p if p < K * M else gb + p - K * M] = v
 
 
 @njit(cache=True)
-def _activate(code, z, tmp, z0, count, loops, io, c):
-    """a = f(z) in place on z[z0 : z0 + count] (activations.py's forward functions);
-    ``tmp`` scratch of the same size; ``c`` the constants (see :func:`run_epochs`)."""
-    item = z.itemsize
-    base = z.ctypes.data + z0 * item
+def _row(X, x0, ld, r, n):
+    """Row ``r`` of a transposed block: a view of ``n`` values (indices from 0 vectorise)."""
+    return X[x0 + r * ld:x0 + r * ld + n]
+
+
+@njit(cache=True)
+def _activate(code, z, tmp, loops, io, c):
+    """a = f(z) in place on the view ``z`` (activations.py's forward functions); ``tmp``
+    scratch at least as long; ``c`` the constants (see :func:`run_epochs`)."""
+    one, half, zero, slope, elu = c[0], c[1], c[2], c[3], c[4]
+    count = z.shape[0]
     if code == TANH:
-        _map(loops, L_TANH, io, z, z0, count)
+        _map(loops, L_TANH, io, z, 0, count)
     elif code == LOGISTIC:  # 1/(1+e^-z) = (1 + tanh(z/2)) / 2
-        for t in range(z0, z0 + count):
-            z[t] *= c[1]
-        _map(loops, L_TANH, io, z, z0, count)
-        for t in range(z0, z0 + count):
-            z[t] += c[0]
-            z[t] *= c[1]
+        for t in range(count):
+            z[t] *= half
+        _map(loops, L_TANH, io, z, 0, count)
+        for t in range(count):
+            z[t] = (z[t] + one) * half
     elif code == RELU:  # max(z, 0)
-        for t in range(z0, z0 + count):
+        for t in range(count):
             v = z[t]
-            z[t] = v if (v > 0 or v != v) else c[2]
+            z[t] = v if (v > 0 or v != v) else zero
     elif code == LEAKY_RELU:  # max(z, s z)
-        for t in range(z0, z0 + count):
+        for t in range(count):
             v = z[t]
-            z[t] = v if (v > 0 or v != v) else c[3] * v
+            z[t] = v if (v > 0 or v != v) else slope * v
     elif code == ELU:  # e^z - 1 where z <= 0, e^min(z, 0) never overflows
         for t in range(count):
-            v = z[z0 + t]
-            tmp[t] = v if (v < 0 or v != v) else c[2]
+            v = z[t]
+            tmp[t] = v if (v < 0 or v != v) else zero
         _map(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
-            if z[z0 + t] <= 0:
-                z[z0 + t] = tmp[t] * c[4]
+            if z[t] <= 0:
+                z[t] = tmp[t] * elu
     elif code == SOFTPLUS:  # log(1 + e^z) = logaddexp(0, z)
-        zero = c[2:3].ctypes.data
-        _ufunc(loops, L_LOGADDEXP, io, zero, 0, base, item, base, item, count)
+        item, base = z.itemsize, z.ctypes.data
+        _ufunc(loops, L_LOGADDEXP, io, c[2:3].ctypes.data, 0, base, item, base, item, count)
 
 
 @njit(cache=True)
-def _deactivate(code, a, a0, delta, d0, tmp, count, loops, io, c):
-    """delta *= f'(z), with f' written through a = f(z) (activations.py's backward functions)."""
+def _deactivate(code, a, delta, tmp, loops, io, c):
+    """delta *= f'(z) on the views ``a``, ``delta``, with f' written through a = f(z)
+    (activations.py's backward functions)."""
+    one, zero, slope, elu, rest = c[0], c[2], c[3], c[4], c[5]
+    count = a.shape[0]
     if code == TANH:  # 1 - a^2
         for t in range(count):
-            v = a[a0 + t]
-            delta[d0 + t] *= c[0] - v * v
+            v = a[t]
+            delta[t] *= one - v * v
     elif code == LOGISTIC:  # a (1 - a)
         for t in range(count):
-            v = a[a0 + t]
-            delta[d0 + t] *= (c[0] - v) * v
+            v = a[t]
+            delta[t] *= (one - v) * v
     elif code == RELU:  # 1 if a > 0 else 0
         for t in range(count):
-            delta[d0 + t] *= c[0] if a[a0 + t] > 0 else c[2]
+            delta[t] *= one if a[t] > 0 else zero
     elif code == LEAKY_RELU:  # (a > 0) (1 - s) + s
         for t in range(count):
-            delta[d0 + t] *= (c[0] if a[a0 + t] > 0 else c[2]) * c[5] + c[3]
+            delta[t] *= (one if a[t] > 0 else zero) * rest + slope
     elif code == ELU:  # a + alpha where a <= 0, else 1
         for t in range(count):
-            v = a[a0 + t]
-            delta[d0 + t] *= c[0] if v > 0 else v + c[4]
+            v = a[t]
+            delta[t] *= one if v > 0 else v + elu
     elif code == SOFTPLUS:  # 1 - e^-a
         for t in range(count):
-            tmp[t] = -a[a0 + t]
+            tmp[t] = -a[t]
         _map(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
-            delta[d0 + t] *= -tmp[t]
+            delta[t] *= -tmp[t]
 
 
 @njit(cache=True)
@@ -244,10 +254,11 @@ def _rows(deriv, code, a, a0, ld, rows, n, delta, tmp, loops, io, c):
     ``n`` values, ``ld`` apart: one call when they are contiguous."""
     runs, count = (1, rows * n) if n == ld else (rows, n)
     for r in range(runs):
+        x0 = a0 + r * ld
         if deriv:
-            _deactivate(code, a, a0 + r * ld, delta, a0 + r * ld, tmp, count, loops, io, c)
+            _deactivate(code, a[x0:x0 + count], delta[x0:x0 + count], tmp, loops, io, c)
         else:
-            _activate(code, a, tmp, a0 + r * ld, count, loops, io, c)
+            _activate(code, a[x0:x0 + count], tmp, loops, io, c)
 
 
 @njit(cache=True)
@@ -256,38 +267,41 @@ def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn,
     summed cross-entropy ``sum_i logsumexp(z_i) - sum_i z_{i, y_i}`` (losses.py's
     cross_entropy_sum, its sums too); ``Y`` one-hot rows (C order)."""
     for k in range(K):  # z in C order, for the dot in the order of np.vdot(Y, z)
+        zk = _row(z, z0, ld, k, n)
         for i in range(n):
-            scratch[i * K + k] = z[z0 + k * ld + i]
+            scratch[i * K + k] = zk[i]
     z_true = _dot(dot_fn, Y, y0, scratch, 0, n * K)  # sum_i z_{i, y_i}
     big = False
     for k in range(K):
+        zk = _row(z, z0, ld, k, n)
         for i in range(n):
-            v = z[z0 + k * ld + i]
-            if not (-safe <= v <= safe):
-                big = True
+            big |= not (-safe <= zk[i] <= safe)
+    s = rowsum[:n]
     shift = 0.0
     if big:  # softmax(z) = softmax(z - max_k z_k): the largest exponent becomes 0
-        for i in range(n):
-            rowsum[i] = z[z0 + i]
+        s[:] = z[z0:z0 + n]
         for k in range(1, K):
+            zk = _row(z, z0, ld, k, n)
             for i in range(n):
-                rowsum[i] = max(rowsum[i], z[z0 + k * ld + i])
+                s[i] = max(s[i], zk[i])
         for k in range(K):
+            zk = _row(z, z0, ld, k, n)
             for i in range(n):
-                z[z0 + k * ld + i] -= rowsum[i]
-        shift = _sum(loops, io, rowsum, n, acc)
+                zk[i] -= s[i]
+        shift = _sum(loops, io, s, n, acc)
     for k in range(1 if n == ld else K):
         _map(loops, L_EXP, io, z, z0 + k * ld, K * n if n == ld else n)  # e^{z_ik}
-    for i in range(n):
-        rowsum[i] = z[z0 + i]
+    s[:] = z[z0:z0 + n]
     for k in range(1, K):
+        zk = _row(z, z0, ld, k, n)
         for i in range(n):
-            rowsum[i] += z[z0 + k * ld + i]  # s_i = sum_k e^{z_ik}
+            s[i] += zk[i]  # s_i = sum_k e^{z_ik}
     for k in range(K):
+        zk = _row(z, z0, ld, k, n)
         for i in range(n):
-            z[z0 + k * ld + i] /= rowsum[i]  # softmax(z)_ik = e^{z_ik} / s_i
-    _map(loops, L_LOG, io, rowsum, 0, n)
-    return _sum(loops, io, rowsum, n, acc) + shift - z_true  # sum_i log s_i - z_true
+            zk[i] /= s[i]  # softmax(z)_ik = e^{z_ik} / s_i
+    _map(loops, L_LOG, io, s, 0, n)
+    return _sum(loops, io, s, n, acc) + shift - z_true  # sum_i log s_i - z_true
 
 
 @njit(cache=True)
@@ -325,21 +339,22 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
     for l in range(L):
         w_off[l + 1] = w_off[l] + sizes[l] * sizes[l + 1]
         b_off[l + 1] = b_off[l] + sizes[l + 1]
-        a_off[l + 1] = a_off[l] + sizes[l + 1]
+        a_off[l + 1] = a_off[l] + sizes[l + 1] + 1  # the units' rows, then a row of ones
     n_in, K = sizes[0], sizes[L]
     zero = c[2]
     # transposed buffers: row j of layer l (unit j over the batch) at (a_off[l] + j) * m
     A = np.zeros(a_off[L] * m, flat.dtype)  # z_l / a_l of every layer
+    for l in range(L):  # each layer's row of ones (db in _gram)
+        A[(a_off[l + 1] - 1) * m:a_off[l + 1] * m] = 1
     D = np.zeros(a_off[L] * m, flat.dtype)  # delta_l
     widest = 1
     for l in range(1, L + 1):
         widest = max(widest, sizes[l])
     tmp = np.empty(widest * m, flat.dtype)
     rowsum = np.empty(m, flat.dtype)
-    ones = np.ones(m, flat.dtype)
     shuffled = order.shape[0] > 0
-    XT = np.empty(n_in * (m if shuffled else n), flat.dtype)  # X^T, or a batch's X^T
     ldx = m if shuffled else n
+    XT = np.ones((n_in + 1) * ldx, flat.dtype)  # X^T (or a batch's), then a row of ones
     if not shuffled:
         for i in range(n):
             for j in range(n_in):
@@ -374,9 +389,9 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
                     _combine(A, a_off[l - 1] * m, m, flat, w_off[l], fo, 1, A, zo, m, size, fi,
                              fo, zero)
                 for j in range(fo):
-                    bj = flat[b_off[l] + j]
+                    bj, zj = flat[b_off[l] + j], _row(A, zo, m, j, size)
                     for i in range(size):
-                        A[zo + j * m + i] += bj
+                        zj[i] += bj
                 if l < L - 1:
                     _rows(False, acts[l], A, zo, m, fo, size, D, tmp, loops, io, c)
             zo = a_off[L - 1] * m
@@ -393,16 +408,17 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
             total += batch
             # backward: delta_L = softmax(z_L) - Y; dW_l = a_{l-1}^T delta_l; db_l = sum_i delta_l
             for k in range(K):
+                dk, pk = _row(D, zo, m, k, size), _row(A, zo, m, k, size)
                 for i in range(size):
-                    D[zo + k * m + i] = A[zo + k * m + i] - ys[y0 + i * K + k]
+                    dk[i] = pk[i] - ys[y0 + i * K + k]
             for l in range(L - 1, -1, -1):
                 fi, fo = sizes[l], sizes[l + 1]
                 do = a_off[l] * m
                 if l == 0:
-                    _gram(XT, x0, ldx, D, do, m, grad, w_off[0], size, fi, fo, zero)
+                    _gram(XT, x0, ldx, D, do, m, grad, w_off[0], b_off[0], size, fi, fo, zero)
                 else:
-                    _gram(A, a_off[l - 1] * m, m, D, do, m, grad, w_off[l], size, fi, fo, zero)
-                _gram(ones, 0, 0, D, do, m, grad, b_off[l], size, 1, fo, zero)
+                    _gram(A, a_off[l - 1] * m, m, D, do, m, grad, w_off[l], b_off[l], size, fi,
+                          fo, zero)
                 if l > 0:  # delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})
                     po = a_off[l - 1] * m
                     _combine(D, do, m, flat, w_off[l], 1, fo, D, po, m, size, fo, fi, zero)
