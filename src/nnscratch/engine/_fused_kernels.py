@@ -4,12 +4,15 @@ One call of :func:`run_epochs` trains for up to ``epochs`` epochs: for every bat
 pass, the loss, backpropagation and the optimizer step of ``network.py`` / ``optimizers.py``, in
 the same order of floating-point operations (module docstring of ``_fused``):
 
-- products ``C = A B`` accumulate each ``C_ij`` over ``k`` in order with fused multiply-adds,
-  ``acc = fma(A_ik, B_kj, acc)``, as OpenBLAS's gemm kernels do; ``+ b`` is a separate addition;
-- tanh, exp, log, expm1 and logaddexp are NumPy's own loops (``loops``: function pointers from
-  ``ufunc._get_strided_loop``, the interface NumPy provides for compiled callers), so every
-  activation and the softmax round exactly as the NumPy engine's;
-- column sums (``db``) add the rows in order, as ``np.einsum('ij->j')`` does.
+- each layer's buffers hold the batch transposed, one row per unit, so every loop runs along
+  the batch and vectorises;
+- products ``z = a W`` and ``delta W^T`` accumulate each element over k in order with fused
+  multiply-adds, ``acc = fma(a_ik, W_kj, acc)``, as OpenBLAS's gemm kernels do; ``+ b`` is a
+  separate addition;
+- ``dW = a^T delta`` and ``db`` sum over the batch's rows in order (fma; ``db`` through a row of
+  ones), as OpenBLAS and ``np.einsum('ij->j')`` do;
+- tanh, exp, log, expm1 and logaddexp are NumPy's own loops (:mod:`._fused_ops`), so every
+  activation and the softmax round exactly as the NumPy engine's.
 
 Parameters follow ``Params``: one flat vector ``[W_1, ..., W_L, b_1, ..., b_L]``.
 """
@@ -19,107 +22,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from nnscratch.engine import _fused_ops as ops
+from nnscratch.engine._fused_ops import L_EXP, L_EXPM1, L_LOG, L_LOGADDEXP, L_TANH
 
 # activation codes (the order of _fused.ACT_CODES) and optimizer codes
 IDENTITY, TANH, LOGISTIC, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(7)
 GD, MOMENTUM, NESTEROV, ADAM = range(4)
-# rows of ``loops``: NumPy's strided loops (function, context, auxdata) for the parameter dtype
-L_TANH, L_EXP, L_LOG, L_EXPM1, L_LOGADDEXP, L_ADD = range(6)
 # returned codes
 DONE, STALLED, DIVERGED = range(3)
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """a * b + c rounded once (llvm.fma)."""
-    sig = a(a, a, a)
-
-    def codegen(context, builder, signature, args):
-        ty = args[0].type
-        fn = builder.module.declare_intrinsic("llvm.fma", [ty], ir.FunctionType(ty, [ty] * 3))
-        return builder.call(fn, args)
-
-    return sig, codegen
-
-
-@intrinsic
-def _call_loop(typingctx, fn, ctx, data, dims, strides, aux):
-    """Call NumPy's ``PyArrayMethod_StridedLoop`` at address ``fn``."""
-    sig = types.int32(types.intp, types.intp, types.intp, types.intp, types.intp, types.intp)
-
-    def codegen(context, builder, signature, args):
-        ptr = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.IntType(32), [ptr] * 5)
-        f = builder.inttoptr(args[0], fnty.as_pointer())
-        return builder.call(f, [builder.inttoptr(a, ptr) for a in args[1:]])
-
-    return sig, codegen
-
-
-@intrinsic
-def _call_dot(typingctx, fn, n, x, y, like):
-    """Call BLAS ``dot(n, x, 1, y, 1)`` (64-bit ints) at address ``fn``; returns like ``like``."""
-    sig = like(types.intp, types.intp, types.intp, types.intp, like)
-
-    def codegen(context, builder, signature, args):
-        ptr, i64 = ir.IntType(8).as_pointer(), ir.IntType(64)
-        ret = context.get_value_type(signature.return_type)
-        f = builder.inttoptr(args[0], ir.FunctionType(ret, [i64, ptr, i64, ptr, i64]).as_pointer())
-        one = ir.Constant(i64, 1)
-        return builder.call(f, [args[1], builder.inttoptr(args[2], ptr), one,
-                                builder.inttoptr(args[3], ptr), one])
-
-    return sig, codegen
-
-
-@njit(cache=True)
-def _ufunc(loops, which, io, a, sa, b, sb, out, so, count):
-    """``out = ufunc(a)`` (``b`` = 0) or ``out = ufunc(a, b)`` over ``count`` elements at these
-    addresses and byte strides (stride 0: a scalar, or with ``out == a`` a reduction into it).
-    ``io`` (7 ints) is scratch for the loop's data, dimensions and strides."""
-    io[0], io[4] = a, sa
-    if b == 0:
-        io[1], io[5] = out, so
-    else:
-        io[1], io[2], io[5], io[6] = b, out, sb, so
-    io[3] = count
-    addr = io.ctypes.data
-    _call_loop(loops[which, 0], loops[which, 1], addr, addr + 3 * 8, addr + 4 * 8,
-               loops[which, 2])
-
-
-@njit(cache=True)
-def _map(loops, which, io, x, x0, count):
-    """x[x0 : x0 + count] = ufunc(x[x0 : x0 + count]) in place, for a unary NumPy ufunc."""
-    it = x.itemsize
-    base = x.ctypes.data + x0 * it
-    _ufunc(loops, which, io, base, it, 0, 0, base, it, count)
-
-
-@njit(cache=True)
-def _sum(loops, io, x, count, acc):
-    """float(x[:count].sum()): NumPy's add loop reducing into ``acc`` (pairwise summation)."""
-    acc[0] = 0
-    it = x.itemsize
-    into = acc.ctypes.data
-    _ufunc(loops, L_ADD, io, into, 0, x.ctypes.data, it, into, 0, count)
-    return float(acc[0])
-
-
-@njit(cache=True)
-def _dot(dot_fn, a, a0, b, b0, count):
-    """float(np.vdot(a[a0:a0+count], b[b0:b0+count])): NumPy's BLAS dot when known."""
-    if dot_fn != 0:
-        it = a.itemsize
-        return float(_call_dot(dot_fn, count, a.ctypes.data + a0 * it, b.ctypes.data + b0 * it,
-                               a[a0]))
-    s = 0.0
-    for t in range(count):
-        s += a[a0 + t] * b[b0 + t]
-    return s
 
 
 @njit(cache=True)
@@ -138,7 +50,7 @@ def _combine(S, s0, lds, W, w0, sq, sp, Out, o0, ldo, n, Q, P, zero):
             w = W[w0 + q * sq + p * sp]
             row = S[s0 + q * lds:s0 + q * lds + n]
             for i in range(n):
-                out[i] = _fma(row[i], w, out[i])
+                out[i] = ops.fma(row[i], w, out[i])
 
 
 @njit(cache=True)
@@ -162,14 +74,14 @@ def _gram(A, a0, lda, D, d0, ldd, G, g0, gb, n, K, M, zero):
                               _row(D, d0, ldd, p6 % M, n), _row(D, d0, ldd, p7 % M, n))
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
         for i in range(n):
-            s0 = _fma(a_0[i], d_0[i], s0)
-            s1 = _fma(a_1[i], d_1[i], s1)
-            s2 = _fma(a_2[i], d_2[i], s2)
-            s3 = _fma(a_3[i], d_3[i], s3)
-            s4 = _fma(a_4[i], d_4[i], s4)
-            s5 = _fma(a_5[i], d_5[i], s5)
-            s6 = _fma(a_6[i], d_6[i], s6)
-            s7 = _fma(a_7[i], d_7[i], s7)
+            s0 = ops.fma(a_0[i], d_0[i], s0)
+            s1 = ops.fma(a_1[i], d_1[i], s1)
+            s2 = ops.fma(a_2[i], d_2[i], s2)
+            s3 = ops.fma(a_3[i], d_3[i], s3)
+            s4 = ops.fma(a_4[i], d_4[i], s4)
+            s5 = ops.fma(a_5[i], d_5[i], s5)
+            s6 = ops.fma(a_6[i], d_6[i], s6)
+            s7 = ops.fma(a_7[i], d_7[i], s7)
         for p, v in ((p7, s7), (p6, s6), (p5, s5), (p4, s4), (p3, s3), (p2, s2), (p1, s1),
                      (p0, s0)):
             G[g0 + p if p < K * M else gb + p - K * M] = v
@@ -188,11 +100,11 @@ def _activate(code, z, tmp, loops, io, c):
     one, half, zero, slope, elu = c[0], c[1], c[2], c[3], c[4]
     count = z.shape[0]
     if code == TANH:
-        _map(loops, L_TANH, io, z, 0, count)
+        ops.apply(loops, L_TANH, io, z, 0, count)
     elif code == LOGISTIC:  # 1/(1+e^-z) = (1 + tanh(z/2)) / 2
         for t in range(count):
             z[t] *= half
-        _map(loops, L_TANH, io, z, 0, count)
+        ops.apply(loops, L_TANH, io, z, 0, count)
         for t in range(count):
             z[t] = (z[t] + one) * half
     elif code == RELU:  # max(z, 0)
@@ -207,13 +119,13 @@ def _activate(code, z, tmp, loops, io, c):
         for t in range(count):
             v = z[t]
             tmp[t] = v if (v < 0 or v != v) else zero
-        _map(loops, L_EXPM1, io, tmp, 0, count)
+        ops.apply(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
             if z[t] <= 0:
                 z[t] = tmp[t] * elu
     elif code == SOFTPLUS:  # log(1 + e^z) = logaddexp(0, z)
         item, base = z.itemsize, z.ctypes.data
-        _ufunc(loops, L_LOGADDEXP, io, c[2:3].ctypes.data, 0, base, item, base, item, count)
+        ops.ufunc(loops, L_LOGADDEXP, io, c[2:3].ctypes.data, 0, base, item, base, item, count)
 
 
 @njit(cache=True)
@@ -243,7 +155,7 @@ def _deactivate(code, a, delta, tmp, loops, io, c):
     elif code == SOFTPLUS:  # 1 - e^-a
         for t in range(count):
             tmp[t] = -a[t]
-        _map(loops, L_EXPM1, io, tmp, 0, count)
+        ops.apply(loops, L_EXPM1, io, tmp, 0, count)
         for t in range(count):
             delta[t] *= -tmp[t]
 
@@ -270,7 +182,7 @@ def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn,
         zk = _row(z, z0, ld, k, n)
         for i in range(n):
             scratch[i * K + k] = zk[i]
-    z_true = _dot(dot_fn, Y, y0, scratch, 0, n * K)  # sum_i z_{i, y_i}
+    z_true = ops.dot(dot_fn, Y, y0, scratch, 0, n * K)  # sum_i z_{i, y_i}
     big = False
     for k in range(K):
         zk = _row(z, z0, ld, k, n)
@@ -288,9 +200,9 @@ def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn,
             zk = _row(z, z0, ld, k, n)
             for i in range(n):
                 zk[i] -= s[i]
-        shift = _sum(loops, io, s, n, acc)
+        shift = ops.total(loops, io, s, n, acc)
     for k in range(1 if n == ld else K):
-        _map(loops, L_EXP, io, z, z0 + k * ld, K * n if n == ld else n)  # e^{z_ik}
+        ops.apply(loops, L_EXP, io, z, z0 + k * ld, K * n if n == ld else n)  # e^{z_ik}
     s[:] = z[z0:z0 + n]
     for k in range(1, K):
         zk = _row(z, z0, ld, k, n)
@@ -300,8 +212,8 @@ def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn,
         zk = _row(z, z0, ld, k, n)
         for i in range(n):
             zk[i] /= s[i]  # softmax(z)_ik = e^{z_ik} / s_i
-    _map(loops, L_LOG, io, s, 0, n)
-    return _sum(loops, io, s, n, acc) + shift - z_true  # sum_i log s_i - z_true
+    ops.apply(loops, L_LOG, io, s, 0, n)
+    return ops.total(loops, io, s, n, acc) + shift - z_true  # sum_i log s_i - z_true
 
 
 @njit(cache=True)
@@ -397,7 +309,7 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
             zo = a_off[L - 1] * m
             ce = _softmax_ce(A, zo, m, ys, y0, size, K, rowsum, tmp, acc, loops, io, dot_fn,
                              safe)
-            batch = ce + 0.5 * alpha_loss * _dot(dot_fn, flat, 0, flat, 0, n_w)  # N_b * loss_b
+            batch = ce + 0.5 * alpha_loss * ops.dot(dot_fn, flat, 0, flat, 0, n_w)  # N_b * loss_b
             if not (math.isfinite(batch) and batch <= state[2] * size):
                 state[4] = batch / size
                 state[9] = step
