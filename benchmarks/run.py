@@ -86,9 +86,10 @@ NOTES = [
     "thread each.",
     "- nnscratch fused (numba): `train(..., backend='numba')`, the same steps compiled into one "
     "call per run (engine/_fused.py; the same weights bit for bit on the tutorial). 'auto' uses "
-    "it only for batches of at most 8192 multiply-adds: its products are plain loops, so from a "
-    "few dozen hidden units on (and in every large-data row) the NumPy engine's BLAS calls are "
-    "faster; the large-data rows run the NumPy engine.",
+    f"it only for batches of at most {_fused.FUSED_MAX_WORK} multiply-adds: its sums over the "
+    "batch run in order, unblocked, so on wide layers and large batches (every "
+    "large-data row) the NumPy engine's BLAS calls are faster; the large-data rows run the "
+    "NumPy engine.",
     "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
     "(a W, a^T delta, delta W^T except into the input) per run / median time.",
 ]
