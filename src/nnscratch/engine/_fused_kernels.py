@@ -43,12 +43,12 @@ def _combine(S, s0, lds, W, w0, sq, sp, Out, o0, ldo, n, Q, P, zero):
     z = a W: q = k (fan-in), sq = fan-out, sp = 1; delta W^T: q = j (fan-out), sq = 1, sp = fan-out.
     """
     for p in range(P):
-        out = Out[o0 + p * ldo:o0 + p * ldo + n]  # views: indices from 0 let the loops vectorise
+        out = _row(Out, o0, ldo, p, n)
         for i in range(n):
             out[i] = zero
         for q in range(Q):
             w = W[w0 + q * sq + p * sp]
-            row = S[s0 + q * lds:s0 + q * lds + n]
+            row = _row(S, s0, lds, q, n)
             for i in range(n):
                 out[i] = ops.fma(row[i], w, out[i])
 
