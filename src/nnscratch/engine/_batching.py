@@ -60,6 +60,8 @@ class Workspace:
         self.tmp = [np.empty((n_rows, s), dtype) for s in outs[:-1]] if backward else []
         self.rowsum = np.empty((n_rows, 1), dtype)
         self.ones_k = np.ones((outs[-1], 1), dtype)  # row sums of the softmax as a product
+        self.wb1 = np.empty((layer_sizes[0] + 1, outs[0]), dtype)  # [W_1; b_1], for [X, 1]
+        self.g1 = np.empty_like(self.wb1)  # [dW_1; db_1]
         self.helpers = [Workspace(layer_sizes, n_rows, dtype, 1, backward)
                         for _ in range(threads - 1)]
         self._parts: list[Params] = []
@@ -94,9 +96,17 @@ class Workspace:
             view.delta = [b[:m] for b in self.delta]
             view.tmp = [b[:m] for b in self.tmp]
             view.rowsum, view.ones_k = self.rowsum[:m], self.ones_k
+            view.wb1, view.g1 = self.wb1, self.g1
             view.helpers, view._root, view._views = self.helpers, self._root, self._views
             self._views[m] = view
         return view
+
+
+def with_ones(X: Array) -> Array:
+    """``[X, 1]``: X with a last column of ones, shape (n_samples, n_features + 1), X's dtype."""
+    X1 = np.empty((X.shape[0], X.shape[1] + 1), X.dtype)
+    X1[:, :-1], X1[:, -1] = X, 1
+    return X1
 
 
 # fn(X_chunk, Y_chunk, workspace, grads) -> summed loss of the chunk; writes its summed gradient

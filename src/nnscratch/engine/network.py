@@ -46,13 +46,16 @@ def buffers(params: Params, n_rows: int, hidden_only: bool = False) -> Buffers:
 
 
 def forward(params: Params, activations: Sequence[Activation], X: Array,
-            a: Buffers | None = None) -> Array:
+            a: Buffers | None = None, wb1: Array | None = None) -> Array:
     """Logits of the output layer; hidden activations are left in ``a``.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features), or (n_samples, n_features + 1) with ``wb1``
     a : list of ndarray of shape (n_samples, n_l), l = 1..L, overwritten (allocated if None)
+    wb1 : ndarray of shape (n_features + 1, n_1), optional
+        Scratch for ``[W_1; b_1]``. Given, ``X`` is ``[X, 1]`` (a last column of ones, see
+        :func:`~nnscratch.engine._batching.with_ones`) and b_1 is folded into the first product.
 
     Returns
     -------
@@ -63,8 +66,12 @@ def forward(params: Params, activations: Sequence[Activation], X: Array,
     last = len(params.coefs) - 1
     for l, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
         z = a[l]
-        np.dot(a_prev, W, out=z)  # z_l = a_{l-1} W_l
-        z += b  # ... + b_l
+        if l == 0 and wb1 is not None:
+            wb1[:-1], wb1[-1] = W, b
+            np.dot(X, wb1, out=z)  # z_1 = [X, 1] [W_1; b_1] = X W_1 + b_1
+        else:
+            np.dot(a_prev, W, out=z)  # z_l = a_{l-1} W_l
+            z += b  # ... + b_l
         if l < last:
             activations[l].forward(z)  # a_l = f(z_l), in place
         a_prev = z
@@ -72,12 +79,14 @@ def forward(params: Params, activations: Sequence[Activation], X: Array,
 
 
 def forward_loss(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
-                 a: Buffers, rowsum: Array | None = None, ones: Array | None = None) -> float:
+                 a: Buffers, rowsum: Array | None = None, ones: Array | None = None,
+                 wb1: Array | None = None) -> float:
     """Forward pass; leaves probabilities in ``a[-1]``; returns the summed cross-entropy.
 
-    ``rowsum`` (n_samples, 1) and ``ones`` (n_classes, 1) are scratch for the softmax.
+    ``rowsum`` (n_samples, 1) and ``ones`` (n_classes, 1) are scratch for the softmax; ``wb1``
+    as in :func:`forward` (then ``X`` is ``[X, 1]``).
     """
-    z = forward(params, activations, X, a)
+    z = forward(params, activations, X, a, wb1)
     return cross_entropy_sum(z, Y, rowsum, ones)
 
 
@@ -92,7 +101,7 @@ def predict_proba(params: Params, activations: Sequence[Activation], X: Array,
 
 def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
              a: Buffers, grads: Params | None = None, delta: Buffers | None = None,
-             tmp: Buffers | None = None) -> Params:
+             tmp: Buffers | None = None, g1: Array | None = None) -> Params:
     """Gradient of the *summed* cross-entropy (no L2, no 1/N); call after :func:`forward_loss`.
 
     Parameters
@@ -102,6 +111,9 @@ def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Arr
     a : the forward pass of X (probabilities last)
     grads : Params, same layout as ``params``; overwritten (allocated if None)
     delta, tmp : scratch per layer and per hidden layer (allocated if None)
+    g1 : ndarray of shape (n_features + 1, n_1), optional
+        Scratch for ``[dW_1; db_1]``. Given, ``X`` is ``[X, 1]`` and db_1 comes out of the
+        product for dW_1.
 
     Returns
     -------
@@ -114,9 +126,13 @@ def backward(params: Params, activations: Sequence[Activation], X: Array, Y: Arr
     L = len(params.coefs)
     d = output_delta(a[L - 1], Y, out=delta[L - 1])  # delta_L = softmax(z_L) - Y
     for l in range(L - 1, -1, -1):
-        a_prev = X if l == 0 else a[l - 1]
-        np.dot(a_prev.T, d, out=grads.coefs[l])  # dW_l = a_{l-1}^T delta_l
-        np.einsum("ij->j", d, out=grads.intercepts[l])  # db_l = sum_i delta_l[i]
+        if l == 0 and g1 is not None:
+            np.dot(X.T, d, out=g1)  # [dW_1; db_1] = [X, 1]^T delta_1
+            grads.coefs[0][...], grads.intercepts[0][...] = g1[:-1], g1[-1]
+        else:
+            a_prev = X if l == 0 else a[l - 1]
+            np.dot(a_prev.T, d, out=grads.coefs[l])  # dW_l = a_{l-1}^T delta_l
+            np.einsum("ij->j", d, out=grads.intercepts[l])  # db_l = sum_i delta_l[i]
         if l > 0:
             prev = delta[l - 1]
             np.dot(d, params.coefs[l].T, out=prev)  # delta_{l-1} = delta_l W_l^T ...
@@ -139,9 +155,16 @@ def mean_gradient(params: Params, grads: Params, alpha: float, n: int,
     return grads
 
 
-def forward_backward(params: Params, activations: Sequence[Activation], X: Array, Y: Array,
+def forward_backward(params: Params, activations: Sequence[Activation], X1: Array, Y: Array,
                      ws: Workspace, alpha: float, grads: Params) -> float:
     """Summed cross-entropy of a batch and the gradient of its mean loss (into ``grads``).
+
+    ``X1`` is the batch's inputs with a column of ones, ``[X, 1]``
+    (:func:`~nnscratch.engine._batching.with_ones`): b_1 and db_1 then come out of the first
+    layer's products, ``[X, 1] [W_1; b_1]`` and ``[X, 1]^T delta_1``, instead of a broadcast add
+    and a sum over the batch of their own (a narrow layer pays ~2 us for each). Each is a sum of
+    the same terms with one more, ``1 * b_1`` or ``1 * delta_1[i]``, which is exact; on the
+    tutorial's shapes OpenBLAS rounds them as the separate operations, bit for bit.
 
     Forward, then backward, summed over the batch's fixed chunks of ``ws.n_rows`` rows
     (:func:`~nnscratch.engine._batching.sum_chunks`; one chunk for the tutorial), then L2 and 1/N.
@@ -151,13 +174,13 @@ def forward_backward(params: Params, activations: Sequence[Activation], X: Array
     ce : float, summed cross-entropy of the batch (before the step)
     """
 
-    def chunk(x: Array, y: Array, w: Workspace, g: Params) -> float:
-        ce = forward_loss(params, activations, x, y, w.a, w.rowsum, w.ones_k)
-        backward(params, activations, x, y, w.a, g, w.delta, w.tmp)
+    def chunk(x1: Array, y: Array, w: Workspace, g: Params) -> float:
+        ce = forward_loss(params, activations, x1, y, w.a, w.rowsum, w.ones_k, w.wb1)
+        backward(params, activations, x1, y, w.a, g, w.delta, w.tmp, w.g1)
         return ce
 
-    ce = sum_chunks(chunk, X, Y, ws, grads)
-    mean_gradient(params, grads, alpha, X.shape[0], ws.w_tmp)
+    ce = sum_chunks(chunk, X1, Y, ws, grads)
+    mean_gradient(params, grads, alpha, X1.shape[0], ws.w_tmp)
     return ce
 
 

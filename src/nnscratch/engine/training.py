@@ -196,9 +196,6 @@ def train(
     flat, gflat, weights = params.flat, grads.flat, params.weights
     p_list, g_list = [flat], [gflat]
     rng = as_random_state(random_state)
-    if not full_batch and shuffle:
-        Xb = np.empty((m, X.shape[1]), X.dtype)
-        Yb = np.empty((m, Y.shape[1]), Y.dtype)
     if validation is not None:
         X_val, y_val = validation
         Y_val = one_hot(y_val, Y.shape[1], X.dtype)
@@ -221,6 +218,10 @@ def train(
             if bar is not None:
                 bar.close()
     # --- end of backend selection ------------------------------------------------------------
+    X1 = _batching.with_ones(X)  # [X, 1]: b_1 and db_1 come out of the first layer's products
+    if not full_batch and shuffle:
+        Xb = np.empty((m, X1.shape[1]), X.dtype)
+        Yb = np.empty((m, Y.shape[1]), Y.dtype)
     stall = hist.n_no_improvement
     step = hist.n_steps
     lr = schedule(step)
@@ -240,10 +241,10 @@ def train(
                 stop = min(start + m, n)
                 size = stop - start
                 if order is None:
-                    xb, yb = X[start:stop], Y[start:stop]  # views, no copy
+                    xb, yb = X1[start:stop], Y[start:stop]  # views, no copy
                 else:
                     idx = order[start:stop]
-                    xb = np.take(X, idx, axis=0, out=Xb[:size])
+                    xb = np.take(X1, idx, axis=0, out=Xb[:size])
                     yb = np.take(Y, idx, axis=0, out=Yb[:size])
                 lr = schedule(step)
                 ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
