@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines as B  # noqa: E402
 from nnscratch.datasets import moons  # noqa: E402
-from nnscratch.engine import Network, _fused, init_params, train  # noqa: E402
+from nnscratch.engine import Network, _batching, _fused, init_params, train  # noqa: E402
 from nnscratch.engine.losses import one_hot  # noqa: E402
 from nnscratch.experiments.tutorial import (  # noqa: E402
     HIDDEN_SIZES,
@@ -81,9 +81,9 @@ NOTES = [
     "cross-entropy, L2 as weight decay alpha/m on the weights only, float64 in (a) and (f), "
     "float32 in (d) and (e), `torch.set_num_threads(cores)`.",
     "- nnscratch: `nnscratch.engine.train` as the library runs it (it also records the loss of "
-    "every epoch and keeps a backup of the weights for its divergence guard). Batches over 4096 "
-    "rows are processed in 4096-row chunks shared out to one thread per core, with one BLAS "
-    "thread each.",
+    "every epoch and keeps a backup of the weights for its divergence guard). Batches over "
+    f"{_batching.CHUNK_ROWS} rows are processed in {_batching.CHUNK_ROWS}-row chunks shared out "
+    "to one thread per core, with one BLAS thread each.",
     "- nnscratch fused (numba): `train(..., backend='numba')`, the same steps compiled into one "
     "call per run (engine/_fused.py; the same weights bit for bit on the tutorial). 'auto' uses "
     f"it only for batches of at most {_fused.FUSED_MAX_WORK} multiply-adds: its sums over the "

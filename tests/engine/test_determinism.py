@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from nnscratch.engine import Adam, Network, _batching, init_params, train
 from nnscratch.engine.losses import one_hot
-from nnscratch.engine.parallel import set_threads, threads, using_threads
+from nnscratch.engine.parallel import BLAS_MIN_WORK, set_threads, threads, using_threads
 
 N = 2 * _batching.CHUNK_ROWS + 1808  # three chunks, the last one short
 THREADS = [1, 2, 3, 8]
@@ -77,14 +77,16 @@ def test_summing_in_small_blocks_gives_the_same_bits(monkeypatch, n_threads):
 
 
 def test_blas_threads_on_products_large_enough_to_use_them():
-    # one thread of our own and products of 4096 x 128 x 128 = BLAS_MIN_WORK multiply-adds: training
-    # leaves BLAS its threads here, so 1 and 2 BLAS threads really compute these products
+    # one thread of our own and products of CHUNK_ROWS x width x 128 = BLAS_MIN_WORK multiply-adds:
+    # training leaves BLAS its threads here, so 1 and 2 BLAS threads really compute these products
     rng = np.random.RandomState(0)
+    width = BLAS_MIN_WORK // (_batching.CHUNK_ROWS * 128)
     X, X_new = rng.randn(_batching.CHUNK_ROWS, 3), rng.randn(3 * _batching.CHUNK_ROWS, 3)
     Y = one_hot((X[:, 0] > 0).astype(int), 2)
+    assert len(X) * width * 128 >= BLAS_MIN_WORK
 
     def fit(blas):
-        net = Network(init_params((3, 128, 128, 2), "glorot", 0), "tanh")
+        net = Network(init_params((3, width, 128, 2), "glorot", 0), "tanh")
         with using_threads(1), threadpool_limits(limits=blas, user_api="blas"):
             train(net, X, Y, learning_rate=0.1, epochs=3, tol=None)
             return net.params.flat, net.predict_proba(X_new)

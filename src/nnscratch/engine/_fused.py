@@ -12,7 +12,8 @@ tanh, exp, log, expm1 and logaddexp are NumPy's own loops, called through the fu
 NumPy hands out for compiled callers (``ufunc._get_strided_loop``). On the tutorial (hidden 3,
 lr 2.0, at the edge of stability) it takes bit for bit the NumPy engine's steps. Where BLAS takes
 another order (matrix-vector products: one hidden unit; narrow outputs of long rows) or a batch is
-cut into chunks (more than 4096 rows), the two agree to rounding (tests/engine/test_fused.py).
+cut into chunks (more than ``_batching.CHUNK_ROWS`` rows), the two agree to rounding
+(tests/engine/test_fused.py).
 
 Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
 
