@@ -240,7 +240,9 @@ def train(
             for start in range(0, n, m):
                 stop = min(start + m, n)
                 size = stop - start
-                if order is None:
+                if full_batch:
+                    xb, yb = X1, Y
+                elif order is None:
                     xb, yb = X1[start:stop], Y[start:stop]  # views, no copy
                 else:
                     idx = order[start:stop]
