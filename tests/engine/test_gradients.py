@@ -98,3 +98,28 @@ def test_tanh_derivative_from_activation():
     a = get_activation("tanh").forward(z.copy())
     numeric = (np.tanh(z + 1e-6) - np.tanh(z - 1e-6)) / 2e-6
     assert relative_error(get_activation("tanh").derivative(a), numeric) < 1e-9
+
+
+@pytest.mark.parametrize("sizes, act", [((2, 3, 2), "tanh"), ((2, 50, 2), "tanh"),
+                                        ((5, 6, 4, 3), "relu"), ((64, 16, 10), "logistic")])
+def test_training_step_with_ones_column_is_the_plain_gradient(sizes, act):
+    # forward_backward takes [X, 1]: b_1 and db_1 come out of the first layer's products. Equal to
+    # forward/backward without the column to rounding, and bit for bit on the tutorial's shapes.
+    from nnscratch.engine import _batching
+    from nnscratch.engine.network import forward_backward
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, sizes[0])
+    Y = one_hot(rng.randint(sizes[-1], size=200), sizes[-1])
+    net = Network(init_params(sizes, "glorot", 0), act)
+    for b in net.params.intercepts:
+        b[...] = rng.randn(b.size) * 0.3
+    loss, plain = net.loss_and_grad(X, Y, alpha=0.01)
+    grads = net.params.zeros_like()
+    ws = _batching.Workspace(sizes, 200, np.float64)
+    ce = forward_backward(net.params, net.activations, _batching.with_ones(X), Y, ws, 0.01, grads)
+    penalty = 0.005 * np.sum(net.params.weights**2)
+    assert (ce + penalty) / 200 == pytest.approx(loss, rel=1e-13)
+    assert np.allclose(grads.flat, plain.flat, rtol=1e-12, atol=1e-15)
+    if sizes[:2] in ((2, 3), (2, 50)):
+        assert np.array_equal(grads.flat, plain.flat)
