@@ -9,7 +9,7 @@ shuffling), L2 alpha = 1e-4 on the weights, exactly ``--epochs`` epochs (no earl
 nnscratch and scikit-learn start from the same Glorot weights (same ``random_state``); PyTorch
 from those weights too (``MLPClassifier.to_torch``), its L2 as Adam's weight decay alpha / m.
 Every library gets ``--threads`` threads (BLAS/OpenMP through threadpoolctl, PyTorch's
-``set_num_threads``); nnscratch uses one for batches of 200 (below its 2048-row chunk size), so
+``set_num_threads``); nnscratch uses one for batches of 200 (below its 1536-row chunk size), so
 the default 1 is equal resources. Runs alternate (ours, scikit-learn, PyTorch, ours, ...) for
 ``--reps`` rounds after one untimed warm-up round; the table shows medians,
 ``time / time(nnscratch)`` and the test accuracy.
