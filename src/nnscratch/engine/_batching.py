@@ -17,9 +17,12 @@ Guaranteed: with the same NumPy and BLAS build, the same data, seed and settings
 bit-identical weights, losses and predictions for any number of threads
 (:func:`nnscratch.engine.parallel.set_threads`) and any BLAS thread count (training runs BLAS on
 one thread for chunk-sized products; OpenBLAS splits larger products by output blocks, not by
-the summed dimension). Not guaranteed: identical bits across NumPy or BLAS builds, CPUs with other
-vector instructions, or operating systems whose math libraries round ``tanh`` or ``exp``
-differently; there, results agree to rounding (about 1e-12 relative in float64) only.
+the summed dimension). One exception is known: a prediction through a 342-unit layer (4096-row
+chunks, products above ``BLAS_MIN_WORK``) rounded some entries differently on 2 BLAS threads than
+on 1 (widths 256, 336, 344, 352 and 384 agreed). Not guaranteed: identical bits
+across NumPy or BLAS builds, CPUs with other vector instructions, or operating systems whose math
+libraries round ``tanh`` or ``exp`` differently; there, results agree to rounding (about 1e-12
+relative in float64) only.
 """
 
 from __future__ import annotations
