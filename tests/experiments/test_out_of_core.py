@@ -1,6 +1,9 @@
 """Training block by block: a lazily built Dask array of 1e6 rows on a loopback cluster, and a
 CSV file in chunks, against the same model trained in memory."""
 
+import gc
+import warnings
+
 import numpy as np
 import pytest
 
@@ -105,10 +108,14 @@ def test_csv_errors(tmp_path):
     pytest.importorskip("pandas")
     path = tmp_path / "bad.csv"
     path.write_text("a,b,label\n1,x,0\n2,3,1\n")
-    with pytest.raises(ValueError, match="non-numeric feature"):
-        scan_csv(path, target="label")
-    with pytest.raises(ValueError, match="target column 'nope' not in"):
-        scan_csv(path, target="nope")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ValueError, match="non-numeric feature"):
+            scan_csv(path, target="label")
+        with pytest.raises(ValueError, match="target column 'nope' not in"):
+            scan_csv(path, target="nope")
+        gc.collect()  # an unclosed file would warn when it is collected
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]  # the file is closed
 
 
 def test_train_chunked_cli_is_the_in_memory_model(tmp_path, capsys):

@@ -85,28 +85,29 @@ def csv_chunks(path: str | os.PathLike[str] | Any, target: str | int | None, chu
 
     name = os.fspath(getattr(path, "name", path))
     col: Any = None
-    for frame in pd.read_csv(path, chunksize=chunk_rows):
-        if col is None:
-            header = list(frame.columns)
-            if target is None:
-                col = header[-1]
-            elif isinstance(target, int):
-                col = header[target]
-            elif target in header:
-                col = target
-            else:
-                raise ValueError(f"target column {target!r} not in {name!r}; its columns are: "
-                                 f"{', '.join(header)}")
-        y = frame.pop(col).to_numpy()
-        try:
-            X = frame.to_numpy(dtype=np.float64)
-        except ValueError as exc:
-            raise ValueError(f"{name!r} has a non-numeric feature ({exc}); encode it "
-                             "as numbers or drop the column") from None
-        if not np.isfinite(X).all():
-            raise ValueError(f"{name!r} has a missing or non-finite feature value; "
-                             "remove or fill it")
-        yield X, y
+    with pd.read_csv(path, chunksize=chunk_rows) as reader:  # closes the file on an error, too
+        for frame in reader:
+            if col is None:
+                header = list(frame.columns)
+                if target is None:
+                    col = header[-1]
+                elif isinstance(target, int):
+                    col = header[target]
+                elif target in header:
+                    col = target
+                else:
+                    raise ValueError(f"target column {target!r} not in {name!r}; its columns are: "
+                                     f"{', '.join(header)}")
+            y = frame.pop(col).to_numpy()
+            try:
+                X = frame.to_numpy(dtype=np.float64)
+            except ValueError as exc:
+                raise ValueError(f"{name!r} has a non-numeric feature ({exc}); encode it "
+                                 "as numbers or drop the column") from None
+            if not np.isfinite(X).all():
+                raise ValueError(f"{name!r} has a missing or non-finite feature value; "
+                                 "remove or fill it")
+            yield X, y
 
 
 def fit_csv_chunks(clf: MLPClassifier, path: str | os.PathLike[str], classes: Sequence[Any],
