@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnscratch.engine import Adam, Network, _batching, init_params, train
 from nnscratch.engine.losses import one_hot
@@ -138,3 +138,20 @@ def test_chunks_are_shared_in_contiguous_runs_of_about_equal_rows(rows, workers)
 def test_the_tail_chunk_goes_with_a_shorter_run():
     # 1e4 rows on two threads: 4096 | 4096 + 1808, not 4096 + 4096 | 1808
     assert _batching.balanced_runs([4096, 4096, 1808], 2) == [range(0, 1), range(1, 3)]
+
+
+def _blas_threads():
+    return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+
+def test_training_runs_blas_on_one_thread_and_restores_it_after():
+    # seen from inside the training loop (a callback) by threadpoolctl's own scan, not ours
+    X, Y = _data(np.float64)
+    net = Network(init_params((3, 8, 3), "glorot", 0), "tanh")
+    seen = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        train(net, X[:300], Y[:300], epochs=2, tol=None,
+              callbacks=[lambda h, n: seen.append(_blas_threads())])
+        after = _blas_threads()
+    assert seen == [[1], [1]]
+    assert after == [2]

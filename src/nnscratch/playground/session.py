@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 
 from nnscratch.engine import DivergenceError, History, Network, init_params
 from nnscratch.engine.losses import one_hot
+from nnscratch.engine.parallel import blas_on_one_thread
 from nnscratch.playground import data as datamod
 from nnscratch.playground.caps import MAX_GRID, MAX_STEPS_PER_FRAME, MIN_GRID, Refused, Settings
 from nnscratch.playground.exports import classifier
@@ -320,10 +321,11 @@ class Session:
     def publish_initial(self) -> None:
         """The frame of epoch 0 (outside training: BLAS on one thread, as training runs it;
         its thread hand-offs would cost more than these small products)."""
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
+        blas = blas_on_one_thread()
+        try:
             self._publish(self.net, None)
+        finally:
+            blas.restore_original_limits()
 
     def _publish(self, net: Network | None, history: History | None) -> None:
         if net is None:
