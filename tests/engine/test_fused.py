@@ -38,21 +38,71 @@ def _both(sizes, act, seed=0, **kw):
     return out
 
 
-@needs_numba
-@pytest.mark.parametrize("seed", range(12))
-def test_gradient_equals_numpy_engine(seed):
-    rng = np.random.RandomState(100 + seed)
+def _random_case(seed, wide):
+    """Layer sizes, activations and rows of a random network: small (every product in the
+    kernel's loops) or wide (products of >= GEMM_MIN_WORK multiply-adds go to BLAS, the first
+    layer's too, the others stay in the loops: both in one network)."""
+    rng = np.random.RandomState((200 if wide else 100) + seed)
     depth = rng.randint(1, 4)
-    sizes = (rng.randint(1, 5), *rng.randint(1, 7, size=depth), rng.randint(2, 5))
+    top_in, top_hidden, top_out, rows = (70, 90, 12, (20, 300)) if wide else (5, 7, 5, (1, 40))
+    sizes = (rng.randint(1, top_in), *rng.randint(1, top_hidden, size=depth),
+             rng.randint(2, top_out))
     acts = [ACTS[i] for i in rng.randint(len(ACTS), size=depth)]
-    X, Y = _problem(rng.randint(1, 40), sizes[0], sizes[-1], seed)
+    return sizes, acts, rng.randint(*rows)
+
+
+CASES = [(seed, False) for seed in range(12)] + [(seed, True) for seed in range(8)]
+
+
+@needs_numba
+@pytest.mark.parametrize("seed, wide", CASES)
+def test_gradient_equals_numpy_engine(seed, wide):
+    sizes, acts, n = _random_case(seed, wide)
+    X, Y = _problem(n, sizes[0], sizes[-1], seed)
     net = Network(init_params(sizes, "seed", seed), acts)
     alpha = [0.0, 0.01, 1.0][seed % 3]
     loss, grads = net.loss_and_grad(X, Y, alpha)
     f_loss, f_grad = _fused.loss_and_gradient(net, X, Y, alpha)
     assert abs(f_loss - loss) <= 1e-12 * abs(loss)
     scale = np.max(np.abs(grads.flat))
-    assert np.max(np.abs(f_grad - grads.flat)) <= 1e-12 * scale, (sizes, acts)
+    assert np.max(np.abs(f_grad - grads.flat)) <= 1e-12 * scale, (sizes, acts, n)
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(4))
+def test_without_a_blas_gemm_wide_products_use_the_loops(seed, monkeypatch):
+    # NumPy built on a BLAS without this gemm symbol: the kernel's own loops, the same gradient
+    blas = _fused._blas
+    monkeypatch.setattr(_fused, "_blas", lambda dtype, name: 0 if name == "gemm" else
+                        blas(dtype, name))
+    test_gradient_equals_numpy_engine(seed, True)
+
+
+def test_the_cases_reach_both_kinds_of_product():
+    def blas(seed, wide):
+        sizes, _, n = _random_case(seed, wide)
+        return {n * i * o >= _fused.GEMM_MIN_WORK for i, o in zip(sizes[:-1], sizes[1:])}
+
+    assert set().union(*(blas(s, w) for s, w in CASES if not w)) == {False}
+    assert set().union(*(blas(s, w) for s, w in CASES if w)) == {True, False}
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_wide_minibatches_take_the_same_steps(dtype, rtol):
+    # 2-64-64-2 relu on 256-row shuffled minibatches (a short last one): the large-data shape
+    X, Y = _problem(1000, 2, 2, 4)
+    runs = {}
+    for backend in ("numpy", "numba"):
+        net = Network(init_params((2, 64, 64, 2), "glorot", 0, dtype, "relu"), "relu")
+        runs[backend] = net, train(net, X.astype(dtype), Y.astype(dtype), learning_rate=0.05,
+                                   alpha=1e-4, epochs=5, tol=None, batch_size=256,
+                                   random_state=0, backend=backend)
+    (net_a, h_a), (net_b, h_b) = runs["numpy"], runs["numba"]
+    assert h_b.backend == "numba" and net_b.params.dtype == dtype
+    scale = np.max(np.abs(net_a.params.flat))
+    assert np.max(np.abs(net_b.params.flat - net_a.params.flat)) <= rtol * scale
+    np.testing.assert_allclose(h_b.loss, h_a.loss, rtol=rtol)
 
 
 @needs_numba
@@ -159,7 +209,11 @@ def test_auto_picks_numba_for_small_and_numpy_for_large_batches():
     _fused.kernels()
     assert train(net, X, Y, epochs=2).backend == "numba"
     big = Network(init_params((2, 64, 64, 2), "seed", 0), "relu")
-    assert _fused.select_backend("auto", big, 4096, _fused.GD()) == "numpy"
+    assert _fused.select_backend("auto", big, 256, _fused.GD()) == "numba"  # dispatch-bound
+    assert _fused.select_backend("auto", big, 1024, _fused.GD()) == "numpy"  # BLAS-bound
+    assert _fused.select_backend("auto", big, 4096, _fused.GD()) == "numpy"  # threads' chunks
+    tiny = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+    assert _fused.select_backend("auto", tiny, 1537, _fused.GD()) == "numpy"
     assert train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1))).backend == "numpy"
     with pytest.raises(ValueError, match="does not support validation"):
         train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1)), backend="numba")

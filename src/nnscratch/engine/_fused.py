@@ -7,13 +7,15 @@ loss, backpropagation and update of every batch of every epoch in one compiled c
 the per-epoch losses, so ``History`` is the same as the NumPy loop's.
 
 Same math, same rounding. It performs the NumPy engine's floating-point operations in the same
-order: products accumulate over k with fused multiply-adds as OpenBLAS's gemm kernels do, and
-tanh, exp, log, expm1 and logaddexp are NumPy's own loops, called through the function pointers
-NumPy hands out for compiled callers (``ufunc._get_strided_loop``). On the tutorial (hidden 3,
-lr 2.0, at the edge of stability) it takes bit for bit the NumPy engine's steps. Where BLAS takes
-another order (matrix-vector products: one hidden unit; narrow outputs of long rows) or a batch is
-cut into chunks (more than ``_batching.CHUNK_ROWS`` rows), the two agree to rounding
-(tests/engine/test_fused.py).
+order: small products accumulate over k with fused multiply-adds as OpenBLAS's gemm kernels do,
+products of at least ``GEMM_MIN_WORK`` multiply-adds call the gemm of NumPy's own OpenBLAS (the
+one ``np.dot`` calls, on the kernel's transposed buffers), and tanh, exp, log, expm1 and
+logaddexp are NumPy's own loops, called through the function pointers NumPy hands out for
+compiled callers (``ufunc._get_strided_loop``). On the tutorial (hidden 3, lr 2.0, at the edge of
+stability) it takes bit for bit the NumPy engine's steps. Where BLAS takes another order
+(matrix-vector products: one hidden unit; narrow outputs of long rows; wide products, whose
+blocking depends on the layout) or a batch is cut into chunks (more than
+``_batching.CHUNK_ROWS`` rows), the two agree to rounding (tests/engine/test_fused.py).
 
 Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
 
@@ -23,7 +25,8 @@ Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
   optimizers other than gd/sgd/momentum/nesterov/adam);
 - ``'auto'`` (default): numba when it is installed, its kernels are compiled already (in the disk
   cache: ``auto`` never makes a command wait for a compile), the settings are supported and one
-  batch is small (at most ``FUSED_MAX_WORK`` multiply-adds per product pass: dispatch-bound)
+  batch is small (at most ``CHUNK_ROWS`` rows and ``FUSED_MAX_WORK`` multiply-adds per product
+  pass: where NumPy's calls cost more than their arithmetic)
   and the run is long enough to pay for loading the kernels (``MIN_STEPS`` updates, unless this
   process has loaded them already), else NumPy.
 
@@ -50,8 +53,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnscratch.engine._batching import CHUNK_ROWS
 from nnscratch.engine.losses import SAFE_LOGIT, SAFE_LOGIT_FLOAT32
 from nnscratch.engine.optimizers import GD, Adam, Momentum, Optimizer
+from nnscratch.engine.parallel import blas_on_one_thread
 
 if TYPE_CHECKING:
     from nnscratch.engine.history import History
@@ -61,10 +66,15 @@ BACKENDS = ("auto", "numpy", "numba")
 INSTALL_HINT = "pip install 'nnscratch[fast]'"
 ACT_CODES = {"identity": 0, "tanh": 1, "logistic": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
              "softplus": 6}
-FUSED_MAX_WORK = 2**15  # multiply-adds of one batch's forward products, at most, for 'auto'
-# (measured, us/step numpy -> numba, rows x layer sizes: 200 x 2-3-2 40 -> 6, 200 x 2-50-2
-# 95 -> 55, 64 x 8-16-16-3 54 -> 27, 64 x 30-16-3 41 -> 28; but 200 x 10-32-32-3 133 -> 208:
-# BLAS wins on wide inner products, the kernel's sums over the batch run in order, unblocked)
+FUSED_MAX_WORK = 2**22  # multiply-adds of one batch's forward products, at most, for 'auto'
+# (measured side by side, us/step numpy -> numba, rows x layer sizes: 200 x 2-3-2 40 -> 6,
+# 200 x 2-32-32-2 93 -> 53, 64 x 2-16-16-2 float32 54 -> 18, 256 x 2-64-64-2 float32 178 -> 123,
+# float64 321 -> 221, 128 x 2-128-128-2 float32 315 -> 298, 512 x 2-64-64-2 float32 263 -> 236;
+# but 1024 x 2-64-64-2 float32 479 -> 505 and 1536 x 2-128-128-2 float32 2441 -> 3171: where
+# the products dominate, the NumPy engine's layout suits BLAS better)
+GEMM_MIN_WORK = 2**12  # multiply-adds from which a product goes to BLAS, not the kernel's loops
+# (us/pass, 200 rows, loops -> BLAS: 2-20-2 23.5 -> 15.0, 2-50-2 50.7 -> 27.7; the tutorial's
+# 2-3-2, 1200 per product, keeps the loops that round as the NumPy engine, bit for bit)
 MIN_STEPS = 20000  # 'auto' loads the kernels into a process for runs of this many steps or more
 BLOCK_WORK = 2**26  # multiply-adds per kernel call, about 0.1 s: Ctrl-C and the bar stay live
 
@@ -131,7 +141,8 @@ def select_backend(backend: str, net: Network, batch_size: int, optimizer: Optim
         return "numpy"
     if os.environ.get("NNSCRATCH_BACKEND", "").strip().lower() == "numba":
         return "numba"
-    small = batch_size * _weights_per_sample(net) <= FUSED_MAX_WORK
+    small = (batch_size * _weights_per_sample(net) <= FUSED_MAX_WORK
+             and batch_size <= CHUNK_ROWS)  # larger batches: the NumPy engine's threads share them
     worth = _KERNELS is not None or steps >= MIN_STEPS  # loading the kernels costs ~0.5-1 s
     return "numba" if small and worth and compiled() else "numpy"
 
@@ -171,24 +182,25 @@ def _loop_pointers(dtype: np.dtype) -> np.ndarray:
     return _LOOPS[dtype][0]
 
 
-_DOTS: dict[np.dtype, int] = {}
+_BLAS: dict[tuple[np.dtype, str], int] = {}
 
 
-def _blas_dot(dtype: np.dtype) -> int:
-    """Address of the BLAS dot that ``np.vdot`` calls (NumPy's bundled OpenBLAS), or 0 when it
-    cannot be found (the kernel then sums in order: losses agree to rounding, steps unchanged)."""
-    if dtype not in _DOTS:
+def _blas(dtype: np.dtype, name: str) -> int:
+    """Address of the BLAS ``name`` ('dot': what ``np.vdot`` calls, 'gemm': what ``np.dot``
+    calls for matrices) in NumPy's bundled OpenBLAS, or 0 when it cannot be found (the kernel then
+    sums in its own loops: losses and wide products agree to rounding, small steps unchanged)."""
+    if (dtype, name) not in _BLAS:
         address = 0
         libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-        name = "scipy_cblas_ddot64_" if dtype == np.float64 else "scipy_cblas_sdot64_"
+        symbol = f"scipy_cblas_{'d' if dtype == np.float64 else 's'}{name}64_"
         for path in sorted(libs.glob("libscipy_openblas64_*.so")):
             try:
-                address = ctypes.cast(getattr(ctypes.CDLL(str(path)), name),
+                address = ctypes.cast(getattr(ctypes.CDLL(str(path)), symbol),
                                       ctypes.c_void_p).value or 0
             except (OSError, AttributeError):
                 continue
-        _DOTS[dtype] = address
-    return _DOTS[dtype]
+        _BLAS[dtype, name] = address
+    return _BLAS[dtype, name]
 
 
 def kernels() -> Any:
@@ -267,6 +279,7 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
         block_max = min(block_max, max(1, 2**22 // n))
     step, done, taken, raw = hist.n_steps, 0, 0, [math.nan]
     kept = flat.copy()  # the weights that ``hist`` describes (Ctrl-C restores them)
+    blas = blas_on_one_thread()  # the wide products' BLAS calls: one batch, too small to share
     try:
         while done < epochs:
             kept[...] = flat
@@ -282,8 +295,8 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
             losses = np.empty(block)
             ran, status = K.run_epochs(flat, grad, backup, sizes, acts, Xf, Yf,
                                        order.astype(np.int64), np.array(rates, dtype), m, block,
-                                       code, c, v1, v2, loops, _blas_dot(dtype), state,
-                                       losses)
+                                       code, c, v1, v2, loops, _blas(dtype, "dot"),
+                                       _blas(dtype, "gemm"), GEMM_MIN_WORK, state, losses)
             taken = int(state[9])  # updates made by this call
             if isinstance(optimizer, Adam):
                 optimizer.t += taken
@@ -325,6 +338,8 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
     except KeyboardInterrupt:  # raised between kernel calls (compiled code cannot be interrupted)
         flat[...] = kept  # the last finished block: the epochs that hist records
         hist.stop_reason = "interrupted"
+    finally:
+        blas.restore_original_limits()
     return hist
 
 
@@ -345,7 +360,8 @@ def loss_and_gradient(net: Network, X: np.ndarray, Y: np.ndarray,
                  np.array([ACT_CODES[a.name] for a in net.activations], np.int64),
                  X.reshape(-1), Y.reshape(-1), np.empty(0, np.int64), np.zeros(1, dtype),
                  X.shape[0], 1, 0, _constants(dtype, alpha, GD()), flat[:0], flat[:0],
-                 _loop_pointers(dtype), _blas_dot(dtype), state, losses)
+                 _loop_pointers(dtype), _blas(dtype, "dot"), _blas(dtype, "gemm"),
+                 GEMM_MIN_WORK, state, losses)
     return float(losses[0]), grad
 
 

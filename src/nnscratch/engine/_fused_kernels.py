@@ -11,6 +11,8 @@ the same order of floating-point operations (module docstring of ``_fused``):
   separate addition;
 - ``dW = a^T delta`` and ``db`` sum over the batch's rows in order (fma; ``db`` through a row of
   ones), as OpenBLAS and ``np.einsum('ij->j')`` do;
+- a product of at least ``gemm_min`` multiply-adds is NumPy's BLAS gemm itself, on the same
+  transposed rows (``z^T = W^T a^T``, ``[dW; db] = [a, 1]^T delta``, ``delta^T = W delta^T``);
 - tanh, exp, log, expm1 and logaddexp are NumPy's own loops (:mod:`._fused_ops`), so every
   activation and the softmax round exactly as the NumPy engine's.
 
@@ -218,7 +220,7 @@ def _softmax_ce(z, z0, ld, Y, y0, n, K, rowsum, scratch, acc, loops, io, dot_fn,
 
 @njit(cache=True)
 def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt, c, v1, v2,
-               loops, dot_fn, state, losses):
+               loops, dot_fn, gemm_fn, gemm_min, state, losses):
     """Train for up to ``epochs`` epochs in place; return (epochs run, DONE | STALLED | DIVERGED).
 
     Parameters
@@ -234,6 +236,8 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
         momentum, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon
     v1, v2 : (n_params,) optimizer state (velocity; Adam's m and v)
     loops : (6, 3) NumPy loop pointers (L_TANH ...); dot_fn : NumPy's BLAS dot, or 0
+    gemm_fn, gemm_min : NumPy's BLAS gemm (or 0) and the multiply-adds from which a product
+        between hidden layers goes to it instead of the kernel's own loops
     state : float64 [best loss, stall count, loss limit, first loss, diverged loss, tol (nan: None),
             n_iter_no_change, safe logit, alpha, updates made]
     losses : (epochs,) epoch losses
@@ -264,6 +268,7 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
         widest = max(widest, sizes[l])
     tmp = np.empty(widest * m, flat.dtype)
     rowsum = np.empty(m, flat.dtype)
+    gs = np.empty((max(widest, n_in) + 1) * widest, flat.dtype)  # [dW_l; db_l] from BLAS
     shuffled = order.shape[0] > 0
     ldx = m if shuffled else n
     XT = np.ones((n_in + 1) * ldx, flat.dtype)  # X^T (or a batch's), then a row of ones
@@ -295,11 +300,12 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
             for l in range(L):
                 fi, fo = sizes[l], sizes[l + 1]
                 zo = a_off[l] * m
-                if l == 0:
-                    _combine(XT, x0, ldx, flat, w_off[0], fo, 1, A, zo, m, size, fi, fo, zero)
+                src, s0, lds = (XT, x0, ldx) if l == 0 else (A, a_off[l - 1] * m, m)  # a_{l-1}^T
+                if gemm_fn != 0 and size * fi * fo >= gemm_min:  # z^T = W^T a^T, by BLAS
+                    ops.gemm(gemm_fn, ops.TRANS, ops.NO_TRANS, fo, size, fi, flat, w_off[l], fo,
+                             src, s0, lds, A, zo, m)
                 else:
-                    _combine(A, a_off[l - 1] * m, m, flat, w_off[l], fo, 1, A, zo, m, size, fi,
-                             fo, zero)
+                    _combine(src, s0, lds, flat, w_off[l], fo, 1, A, zo, m, size, fi, fo, zero)
                 for j in range(fo):
                     bj, zj = flat[b_off[l] + j], _row(A, zo, m, j, size)
                     for i in range(size):
@@ -326,14 +332,22 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
             for l in range(L - 1, -1, -1):
                 fi, fo = sizes[l], sizes[l + 1]
                 do = a_off[l] * m
-                if l == 0:
-                    _gram(XT, x0, ldx, D, do, m, grad, w_off[0], b_off[0], size, fi, fo, zero)
+                src, s0, lds = (XT, x0, ldx) if l == 0 else (A, a_off[l - 1] * m, m)  # a_{l-1}^T
+                wide = gemm_fn != 0 and size * fi * fo >= gemm_min
+                if wide:  # [dW_l; db_l] = [a_{l-1}, 1]^T delta_l (a^T's rows, then ones), by BLAS
+                    ops.gemm(gemm_fn, ops.NO_TRANS, ops.TRANS, fi + 1, fo, size, src, s0, lds, D,
+                             do, m, gs, 0, fo)
+                    grad[w_off[l]:w_off[l] + fi * fo] = gs[:fi * fo]
+                    grad[b_off[l]:b_off[l] + fo] = gs[fi * fo:(fi + 1) * fo]
                 else:
-                    _gram(A, a_off[l - 1] * m, m, D, do, m, grad, w_off[l], b_off[l], size, fi,
-                          fo, zero)
+                    _gram(src, s0, lds, D, do, m, grad, w_off[l], b_off[l], size, fi, fo, zero)
                 if l > 0:  # delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})
                     po = a_off[l - 1] * m
-                    _combine(D, do, m, flat, w_off[l], 1, fo, D, po, m, size, fo, fi, zero)
+                    if wide:  # delta_{l-1}^T = W_l delta_l^T
+                        ops.gemm(gemm_fn, ops.NO_TRANS, ops.NO_TRANS, fi, size, fo, flat,
+                                 w_off[l], fo, D, do, m, D, po, m)
+                    else:
+                        _combine(D, do, m, flat, w_off[l], 1, fo, D, po, m, size, fo, fi, zero)
                     _rows(True, acts[l - 1], A, po, m, fi, size, D, tmp, loops, io, c)
             # mean gradient: dW += alpha W, then everything * (1/N)
             if alpha != 0:

@@ -5,7 +5,8 @@
   add) through the function pointers of ``ufunc._get_strided_loop``, the interface NumPy
   provides for compiled callers, so every activation, the softmax and the sums round exactly as
   the NumPy engine's;
-- ``dot``: the BLAS dot that ``np.vdot`` calls.
+- ``dot``: the BLAS dot that ``np.vdot`` calls; ``gemm``: the BLAS matrix product that
+  ``np.dot`` calls, for the products of wide layers.
 """
 
 from __future__ import annotations
@@ -59,6 +60,43 @@ def _call_dot(typingctx, fn, n, x, y, like):
                                 builder.inttoptr(args[3], ptr), one])
 
     return sig, codegen
+
+
+@intrinsic
+def _call_gemm(typingctx, fn, ta, tb, M, N, K, a, lda, b, ldb, c, ldc, like):
+    """Call CBLAS ``gemm(RowMajor, ta, tb, M, N, K, 1, a, lda, b, ldb, 0, c, ldc)`` (64-bit ints)
+    at address ``fn``; ``like`` (a value of the array dtype) gives the type of alpha and beta."""
+    sig = types.void(types.intp, types.intp, types.intp, types.intp, types.intp, types.intp,
+                     types.intp, types.intp, types.intp, types.intp, types.intp, types.intp, like)
+
+    def codegen(context, builder, signature, args):
+        ptr, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
+        real = context.get_value_type(signature.args[-1])
+        fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, real, ptr, i64,
+                                                ptr, i64, real, ptr, i64])
+        f = builder.inttoptr(args[0], fnty.as_pointer())
+        row_major = ir.Constant(i32, 101)
+        one, zero = ir.Constant(real, 1.0), ir.Constant(real, 0.0)
+        builder.call(f, [row_major, builder.trunc(args[1], i32), builder.trunc(args[2], i32),
+                         args[3], args[4], args[5], one, builder.inttoptr(args[6], ptr), args[7],
+                         builder.inttoptr(args[8], ptr), args[9], zero,
+                         builder.inttoptr(args[10], ptr), args[11]])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+NO_TRANS, TRANS = 111, 112  # CBLAS_TRANSPOSE
+
+
+@njit(cache=True)
+def gemm(gemm_fn, ta, tb, M, N, K, a, a0, lda, b, b0, ldb, c, c0, ldc):
+    """``C = op(A) op(B)`` (row-major, op: ``NO_TRANS`` or ``TRANS``) on the blocks that start at
+    ``a[a0]``, ``b[b0]``, ``c[c0]`` of flat arrays, rows ``lda``, ``ldb``, ``ldc`` apart: the BLAS
+    gemm of NumPy's ``np.dot``, at address ``gemm_fn``."""
+    it = a.itemsize
+    _call_gemm(gemm_fn, ta, tb, M, N, K, a.ctypes.data + a0 * it, lda, b.ctypes.data + b0 * it,
+               ldb, c.ctypes.data + c0 * it, ldc, a[a0])
 
 
 @njit(cache=True)
