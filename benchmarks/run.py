@@ -85,11 +85,13 @@ NOTES = [
     f"{_batching.CHUNK_ROWS} rows are processed in {_batching.CHUNK_ROWS}-row chunks shared out "
     "to one thread per core, with one BLAS thread each.",
     "- nnscratch fused (numba): `train(..., backend='numba')`, the same steps compiled into one "
-    "call per run (engine/_fused.py; the same weights bit for bit on the tutorial). 'auto' uses "
-    f"it only for batches of at most {_fused.FUSED_MAX_WORK} multiply-adds: its sums over the "
-    "batch run in order, unblocked, so on wide layers and large batches (every "
-    "large-data row) the NumPy engine's BLAS calls are faster; the large-data rows run the "
-    "NumPy engine.",
+    "call per run (engine/_fused.py; the same weights bit for bit on the tutorial; products of "
+    f"at least {_fused.GEMM_MIN_WORK} multiply-adds call NumPy's own BLAS gemm). 'auto' uses it "
+    f"for batches of at most {_batching.CHUNK_ROWS} rows and {_fused.FUSED_MAX_WORK} "
+    "multiply-adds, where NumPy's per-call cost outweighs the arithmetic, once its kernels are "
+    "loaded in the process (they are, in this run): the minibatch rows of (d) and (e) run it "
+    "(the result column names the backend that ran), the full-batch rows the NumPy engine. "
+    "'NumPy only' rows force `backend='numpy'`.",
     "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
     "(a W, a^T delta, delta W^T except into the input) per run / median time.",
 ]
@@ -124,8 +126,9 @@ def interleaved(impls: dict[str, Callable[[], str]], reps: int) -> list[Row]:
             quality = fn()
             rows[name].times.append(time.perf_counter() - t0)
             rows[name].quality = quality
+            # "test acc 0.98, numba", "loss 0.0713 (1 logistic output, ...)": the number
             if quality.startswith(("test acc ", "loss ")):
-                rows[name].score = float(quality.split()[-1 if "(" not in quality else 1])
+                rows[name].score = float(quality.split(",")[0].split()[1 if "(" in quality else -1])
     return list(rows.values())
 
 
@@ -321,14 +324,14 @@ def mlp_impls(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarr
     def acc(pred: np.ndarray) -> str:
         return f"test acc {np.mean(pred == y_test):.4f}"
 
-    def ours(dtype: type) -> Callable[[], str]:
+    def ours(dtype: type, backend: str = "auto") -> Callable[[], str]:
         Xd, Xtd, Yd, p0 = (X32, Xt32, Y32, p32) if dtype is np.float32 else (X, X_test, Y64, p64)
 
         def run() -> str:
             net = Network(p0.copy(), "relu")
-            train(net, Xd, Yd, learning_rate=lr, alpha=LARGE_ALPHA, epochs=epochs,
-                  batch_size=batch, shuffle=False, tol=None)
-            return acc(np.argmax(net.predict_proba(Xtd), axis=1))
+            hist = train(net, Xd, Yd, learning_rate=lr, alpha=LARGE_ALPHA, epochs=epochs,
+                         batch_size=batch, shuffle=False, tol=None, backend=backend)
+            return f"{acc(np.argmax(net.predict_proba(Xtd), axis=1))}, {hist.backend}"
 
         return run
 
@@ -345,8 +348,10 @@ def mlp_impls(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarr
         Ws, bs = B.naive_mlp(X, y, p64.coefs, p64.intercepts, lr, LARGE_ALPHA, epochs, m)
         return acc(B.mlp_predict(Ws, bs, X_test))
 
-    impls = {"nnscratch float32": ours(np.float32), "nnscratch float64": ours(np.float64),
-             "scikit-learn float32": sk}
+    impls = {"nnscratch float32": ours(np.float32), "nnscratch float64": ours(np.float64)}
+    if batch is not None and _fused.numba_available():  # 'auto' may run the fused path
+        impls["nnscratch float32, NumPy only"] = ours(np.float32, "numpy")
+    impls["scikit-learn float32"] = sk
     if torch_ok:
         impls["PyTorch CPU float32"] = torch32
     if naive_ok:
@@ -459,6 +464,7 @@ def _blas() -> str:
         from threadpoolctl import threadpool_info
 
         info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        info.sort(key=lambda i: "numpy" not in str(i.get("filepath")))  # NumPy's own BLAS first
         if info:
             i = info[0]
             return f"{i.get('internal_api')} {i.get('version')}, {i.get('num_threads')} threads"
@@ -629,6 +635,8 @@ def main(argv: list[str] | None = None) -> int:
     if not torch_ok:
         header.append("- PyTorch not installed (pip install -e '.[bench]'): skipped")
     sections: list[Section] = []
+    if _fused.numba_available() and _fused.compiled():
+        _fused.kernels()  # loaded once, as any long run loads them: 'auto' may then choose them
 
     def add(*new: Section) -> None:  # the table so far is written after every workload
         sections.extend(new)

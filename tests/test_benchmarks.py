@@ -38,7 +38,12 @@ def test_mlp_section_implementations_agree(bench):
     X_test, y_test = bench.moons(200, 0.2, 1)
     impls = bench.mlp_impls(X, y, X_test, y_test, (8, 8), 0.05, 3, 64, torch_ok=False,
                             naive_ok=True)
-    scores = {name: float(fn().split()[-1]) for name, fn in impls.items()}
+    results = {name: fn() for name, fn in impls.items()}  # "test acc 0.9, numba", ...
+    scores = {name: float(r.split(",")[0].split()[-1]) for name, r in results.items()}
+    assert results["nnscratch float32"].endswith((", numpy", ", numba"))
+    if "nnscratch float32, NumPy only" in results:  # 'auto' may have run the fused path
+        assert results["nnscratch float32, NumPy only"].endswith(", numpy")
+        assert scores["nnscratch float32, NumPy only"] == scores["nnscratch float32"]
     # nnscratch and the naive equations take the same steps (float32 rounding aside)
     assert scores["nnscratch float64"] == scores["naive float64"]
     assert abs(scores["nnscratch float32"] - scores["nnscratch float64"]) <= 0.01
