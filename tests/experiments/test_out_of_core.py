@@ -140,7 +140,12 @@ def test_train_chunked_cli_is_the_in_memory_model(tmp_path, capsys):
                           random_state=0)
     for _ in range(3):  # chunks of 64 = two batches of 32: the same steps as in memory
         whole.partial_fit(scaler.transform(X), labels, classes=["high", "low"])
-    np.testing.assert_allclose(chunked.predict_proba(X), whole.predict_proba(scaler.transform(X)),
+    import pandas as pd
+
+    assert list(chunked.feature_names_in_) == ["a", "b"]  # the CSV's columns, as read
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    np.testing.assert_allclose(chunked.predict_proba(frame),
+                               whole.predict_proba(scaler.transform(X)),
                                rtol=1e-9)  # equal up to the rounding of the folded scaler
     acc = float(out.split("train accuracy: ")[1].split()[0])
     assert acc == pytest.approx(whole.score(scaler.transform(X), labels), abs=1e-4)
