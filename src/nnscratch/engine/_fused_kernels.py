@@ -61,8 +61,16 @@ def _gram(A, a0, lda, D, d0, ldd, G, g0, gb, n, K, M, zero):
     a^T and then a row of ones, so ``g_kj = sum_i a_ki d_ji`` (k < K: ``G[g0 + k M + j]``;
     k = K: db_j at ``G[gb + j]``, 1 x is exact: one rounding, as an addition), summed over i in
     order (fma). Eight outputs at a time run eight chains of additions side by side (outputs
-    past the end repeat the last one)."""
+    past the end repeat the last one); one or two outputs left over run alone."""
     last = (K + 1) * M - 1
+    tail = (last + 1) % 8 if (last + 1) % 8 <= 2 else 0  # outputs left to single chains
+    for p in range(last + 1 - tail, last + 1):  # 1-2 outputs: cheaper than a block of 8
+        s = zero
+        a_p, d_p = _row(A, a0, lda, p // M, n), _row(D, d0, ldd, p % M, n)
+        for i in range(n):
+            s = ops.fma(a_p[i], d_p[i], s)
+        G[g0 + p if p < K * M else gb + p - K * M] = s
+    last -= tail
     for t in range(0, last + 1, 8):
         p0, p1, p2, p3 = t, min(t + 1, last), min(t + 2, last), min(t + 3, last)
         p4, p5, p6, p7 = min(t + 4, last), min(t + 5, last), min(t + 6, last), min(t + 7, last)
