@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnscratch.engine import Adam, Network, _batching, init_params, train
+from nnscratch.engine import Adam, Network, _batching, _fused, init_params, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.parallel import BLAS_MIN_WORK, set_threads, threads, using_threads
 
@@ -28,23 +28,30 @@ def _data(dtype):
     return X.astype(dtype), one_hot(y, 3, dtype)
 
 
-def _fit(dtype, batch_size, n_threads, blas=None):
+def _fit(dtype, batch_size, n_threads, blas=None, backend="numpy"):
     X, Y = _data(dtype)
     net = Network(init_params((3, 16, 8, 3), "glorot", 0, dtype=dtype), ["tanh", "relu"])
     with using_threads(n_threads), threadpool_limits(limits=blas, user_api="blas"):
         hist = train(net, X, Y, learning_rate=0.01, optimizer=Adam(), alpha=0.01, epochs=4,
-                     batch_size=batch_size, random_state=0, tol=None)
+                     batch_size=batch_size, random_state=0, tol=None, backend=backend)
         probs = net.predict_proba(X)
+    assert hist.backend == backend
     return net.params.flat, np.array(hist.loss), probs
 
 
+BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    not _fused.numba_available(), reason="numba is not installed or is hidden"))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)  # numba: each chunk one call of the fused kernel
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", [None, 6000])  # full batch: 3 chunks; minibatch: 2 chunks
-def test_any_thread_count_gives_identical_weights_losses_and_predictions(dtype, batch_size):
-    flat, loss, probs = _fit(dtype, batch_size, 1)
+def test_any_thread_count_gives_identical_weights_losses_and_predictions(dtype, batch_size,
+                                                                          backend):
+    flat, loss, probs = _fit(dtype, batch_size, 1, backend=backend)
     assert flat.dtype == dtype and np.isfinite(loss).all() and loss[-1] < loss[0]  # it learned
     for n in THREADS[1:]:
-        other = _fit(dtype, batch_size, n)
+        other = _fit(dtype, batch_size, n, backend=backend)
         assert np.array_equal(other[0], flat), f"weights differ with {n} threads"
         assert np.array_equal(other[1], loss), f"losses differ with {n} threads"
         assert np.array_equal(other[2], probs), f"predictions differ with {n} threads"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnscratch import MLPClassifier
-from nnscratch.engine import DivergenceError, Network, _fused, init_params, train
+from nnscratch.engine import DivergenceError, Network, _batching, _fused, init_params, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import LEARNING_RATE, REG_LAMBDA, tutorial_network
 from tests.experiments.test_tutorial import SEED_FINAL_LOSS, SEED_LINES
@@ -100,6 +100,26 @@ def test_wide_minibatches_take_the_same_steps(dtype, rtol):
                                    random_state=0, backend=backend)
     (net_a, h_a), (net_b, h_b) = runs["numpy"], runs["numba"]
     assert h_b.backend == "numba" and net_b.params.dtype == dtype
+    scale = np.max(np.abs(net_a.params.flat))
+    assert np.max(np.abs(net_b.params.flat - net_a.params.flat)) <= rtol * scale
+    np.testing.assert_allclose(h_b.loss, h_a.loss, rtol=rtol)
+
+
+@needs_numba
+@pytest.mark.parametrize("batch", [None, 2500])  # 3 chunks; shuffled minibatches of 2 chunks
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-4)])
+def test_large_batches_in_fused_chunks_take_the_same_steps(dtype, rtol, batch):
+    # more than CHUNK_ROWS rows: the chunks on threads, each one call of the compiled kernel
+    n = 2 * _batching.CHUNK_ROWS + 700
+    X, Y = _problem(n, 3, 3, 5)
+    runs = {}
+    for backend in ("numpy", "numba"):
+        net = Network(init_params((3, 40, 24, 3), "glorot", 0, dtype), ("tanh", "relu"))
+        runs[backend] = net, train(net, X.astype(dtype), Y.astype(dtype), learning_rate=0.1,
+                                   optimizer="momentum", alpha=1e-3, epochs=6, tol=None,
+                                   batch_size=batch, random_state=0, backend=backend)
+    (net_a, h_a), (net_b, h_b) = runs["numpy"], runs["numba"]
+    assert h_b.backend == "numba" and h_b.n_steps == h_a.n_steps
     scale = np.max(np.abs(net_a.params.flat))
     assert np.max(np.abs(net_b.params.flat - net_a.params.flat)) <= rtol * scale
     np.testing.assert_allclose(h_b.loss, h_a.loss, rtol=rtol)
@@ -211,9 +231,9 @@ def test_auto_picks_numba_for_small_and_numpy_for_large_batches():
     big = Network(init_params((2, 64, 64, 2), "seed", 0), "relu")
     assert _fused.select_backend("auto", big, 256, _fused.GD()) == "numba"  # dispatch-bound
     assert _fused.select_backend("auto", big, 1024, _fused.GD()) == "numpy"  # BLAS-bound
-    assert _fused.select_backend("auto", big, 4096, _fused.GD()) == "numpy"  # threads' chunks
+    assert _fused.select_backend("auto", big, 4096, _fused.GD()) == "numba"  # chunks, no GIL
     tiny = Network(init_params((2, 3, 2), "seed", 0), "tanh")
-    assert _fused.select_backend("auto", tiny, 1537, _fused.GD()) == "numpy"
+    assert _fused.select_backend("auto", tiny, 1537, _fused.GD()) == "numba"
     assert train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1))).backend == "numpy"
     with pytest.raises(ValueError, match="does not support validation"):
         train(net, X, Y, epochs=2, validation=(X, np.argmax(Y, 1)), backend="numba")
@@ -237,6 +257,9 @@ def test_auto_loads_the_kernels_only_for_long_runs(monkeypatch):
     net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
     assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=100) == "numpy"
     assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=20000) == "numba"
+    big = Network(init_params((2, 64, 64, 2), "seed", 0), "relu")  # 4352 multiply-adds a row
+    assert _fused.select_backend("auto", big, 10**5, _fused.GD(), steps=20) == "numpy"  # ~0.5 s
+    assert _fused.select_backend("auto", big, 10**6, _fused.GD(), steps=20) == "numba"  # ~5 s
 
 
 @needs_numba

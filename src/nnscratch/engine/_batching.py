@@ -72,6 +72,7 @@ class Workspace:
                         for _ in range(threads - 1)]
         self._parts: list[Params] = []
         self._w_tmp: Array | None = None
+        self.extra: dict[str, object] = {}  # another backend's buffers (engine/_fused.py)
         self._root = self  # views share the root's gradient buffers
         self._views: dict[int, Workspace] = {n_rows: self}
 
@@ -104,6 +105,7 @@ class Workspace:
             view.rowsum, view.ones_k = self.rowsum[:m], self.ones_k
             view.wb1, view.g1 = self.wb1, self.g1
             view.helpers, view._root, view._views = self.helpers, self._root, self._views
+            view.extra = self.extra
             self._views[m] = view
         return view
 

@@ -26,7 +26,7 @@ tutorial's summed-gradient step. Chunks and threads for large batches: ``_batchi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -156,7 +156,9 @@ def mean_gradient(params: Params, grads: Params, alpha: float, n: int,
 
 
 def forward_backward(params: Params, activations: Sequence[Activation], X1: Array, Y: Array,
-                     ws: Workspace, alpha: float, grads: Params) -> float:
+                     ws: Workspace, alpha: float, grads: Params,
+                     chunk_fn: Callable[[Array, Array, Workspace, Params], float] | None = None
+                     ) -> float:
     """Summed cross-entropy of a batch and the gradient of its mean loss (into ``grads``).
 
     ``X1`` is the batch's inputs with a column of ones, ``[X, 1]``
@@ -168,6 +170,8 @@ def forward_backward(params: Params, activations: Sequence[Activation], X1: Arra
 
     Forward, then backward, summed over the batch's fixed chunks of ``ws.n_rows`` rows
     (:func:`~nnscratch.engine._batching.sum_chunks`; one chunk for the tutorial), then L2 and 1/N.
+    ``chunk_fn`` replaces the chunks' forward and backward pass (the fused path's compiled one,
+    ``engine/_fused.py``); the sums over chunks, L2 and 1/N stay here.
 
     Returns
     -------
@@ -179,7 +183,7 @@ def forward_backward(params: Params, activations: Sequence[Activation], X1: Arra
         backward(params, activations, x1, y, w.a, g, w.delta, w.tmp, w.g1)
         return ce
 
-    ce = sum_chunks(chunk, X1, Y, ws, grads)
+    ce = sum_chunks(chunk if chunk_fn is None else chunk_fn, X1, Y, ws, grads)
     mean_gradient(params, grads, alpha, X1.shape[0], ws.w_tmp)
     return ce
 

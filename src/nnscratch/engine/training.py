@@ -208,7 +208,10 @@ def train(
     # --- backend: the same loop compiled (engine/_fused.py), or the NumPy loop below ---------
     hist.backend = _fused.select_backend(backend, net, m, optimizer, validation, early_stopping,
                                          steps=epochs * -(-n // m))
-    if hist.backend == "numba":
+    chunk_fn = None
+    if hist.backend == "numba" and m > chunk:  # chunks on threads, each a call of the kernel
+        chunk_fn = _fused.chunk_function(net)
+    elif hist.backend == "numba":  # batches of one chunk: the whole loop in the kernel
         try:
             return _fused.train(net, X, Y, schedule=schedule, optimizer=optimizer, alpha=alpha,
                                 epochs=epochs, batch_size=m, shuffle=shuffle, rng=rng, tol=tol,
@@ -249,7 +252,7 @@ def train(
                     xb = np.take(X1, idx, axis=0, out=Xb[:size])
                     yb = np.take(Y, idx, axis=0, out=Yb[:size])
                 lr = schedule(step)
-                ce = forward_backward(params, acts, xb, yb, ws, alpha, grads)
+                ce = forward_backward(params, acts, xb, yb, ws, alpha, grads, chunk_fn)
                 batch = ce + l2_penalty(weights, alpha)  # N_b * batch loss
                 if not (math.isfinite(batch) and batch <= limit * size):
                     bad = batch / size
