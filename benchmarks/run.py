@@ -88,10 +88,11 @@ NOTES = [
     "call per run (engine/_fused.py; the same weights bit for bit on the tutorial; products of "
     f"at least {_fused.GEMM_MIN_WORK} multiply-adds call NumPy's own BLAS gemm). 'auto' uses it "
     f"for batches of at most {_batching.CHUNK_ROWS} rows and {_fused.FUSED_MAX_WORK} "
-    "multiply-adds, where NumPy's per-call cost outweighs the arithmetic, once its kernels are "
-    "loaded in the process (they are, in this run): the minibatch rows of (d) and (e) run it "
-    "(the result column names the backend that ran), the full-batch rows the NumPy engine. "
-    "'NumPy only' rows force `backend='numpy'`.",
+    "multiply-adds, where NumPy's per-call cost outweighs the arithmetic, and for batches of "
+    f"more than {_batching.CHUNK_ROWS} rows, whose chunks it computes on the threads without "
+    "the GIL (one kernel call each), once its kernels are loaded in the process (they are, in "
+    "this run): every row of (d) and (e) runs it (the result column names the backend that "
+    "ran). 'NumPy only' rows force `backend='numpy'`.",
     "- GFLOP/s: 2 x the multiply-adds of the forward and backward matrix products "
     "(a W, a^T delta, delta W^T except into the input) per run / median time.",
 ]
@@ -349,7 +350,7 @@ def mlp_impls(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarr
         return acc(B.mlp_predict(Ws, bs, X_test))
 
     impls = {"nnscratch float32": ours(np.float32), "nnscratch float64": ours(np.float64)}
-    if batch is not None and _fused.numba_available():  # 'auto' may run the fused path
+    if _fused.numba_available():  # 'auto' may run the fused path
         impls["nnscratch float32, NumPy only"] = ours(np.float32, "numpy")
     impls["scikit-learn float32"] = sk
     if torch_ok:
