@@ -264,8 +264,28 @@ def test_auto_loads_the_kernels_only_for_long_runs(monkeypatch):
 
 @needs_numba
 def test_kernels_are_cached_on_disk():
-    _fused.kernels()
-    assert list(_fused.cache_dir().rglob("*run_epochs*.nbi")), _fused.cache_dir()
+    _fused.warm_up()  # what `make` runs after installing: every kernel, so 'auto' may use it
+    for name in _fused.ENTRY_POINTS:
+        assert list(_fused.cache_dir().rglob(f"*{name}*.nbi")), (name, _fused.cache_dir())
+
+
+WARM_UP_AND_COUNT = """
+from nnscratch.engine import _fused
+_fused.warm_up()
+K = _fused.kernels()
+print(*[len(getattr(K, name).signatures) for name in _fused.ENTRY_POINTS])
+"""
+
+
+@needs_numba
+def test_warm_up_prepares_every_kernel_for_both_dtypes():
+    # a fresh process: only what warm_up() compiled or loaded is there
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WARM_UP_AND_COUNT], check=True, text=True,
+                         capture_output=True).stdout.split()
+    assert out == ["2"] * len(_fused.ENTRY_POINTS), out  # float64 and float32 each
 
 
 def test_backend_numpy_and_errors_without_numba(monkeypatch):

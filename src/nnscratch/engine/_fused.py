@@ -164,11 +164,14 @@ def select_backend(backend: str, net: Network, batch_size: int, optimizer: Optim
 _COMPILED = False
 
 
+ENTRY_POINTS = ("run_epochs", "chunk_gradient", "scratch")  # the kernels called from Python
+
+
 def compiled() -> bool:
-    """The kernels were compiled on this machine before (an index in :func:`cache_dir`)."""
+    """Every kernel was compiled on this machine before (its index in :func:`cache_dir`)."""
     global _COMPILED
     if not _COMPILED:
-        _COMPILED = _KERNELS is not None or any(cache_dir().rglob("*run_epochs*.nbi"))
+        _COMPILED = all(any(cache_dir().rglob(f"*{name}*.nbi")) for name in ENTRY_POINTS)
     return _COMPILED
 
 
@@ -409,10 +412,14 @@ def loss_and_gradient(net: Network, X: np.ndarray, Y: np.ndarray,
 
 def warm_up() -> Path:
     """Compile (or load) the kernels for float64 and float32; return the cache folder."""
+    from nnscratch.engine._batching import Workspace, with_ones
     from nnscratch.engine.initializers import init_params
     from nnscratch.engine.network import Network
 
     for dtype in (np.float64, np.float32):
         net = Network(init_params((2, 3, 2), "seed", 0, dtype), "tanh")
-        loss_and_gradient(net, np.zeros((2, 2), dtype), np.eye(2, dtype=dtype))
+        X, Y = np.zeros((2, 2), dtype), np.eye(2, dtype=dtype)
+        loss_and_gradient(net, X, Y)  # run_epochs
+        chunk_function(net)(with_ones(X), Y, Workspace(net.layer_sizes, 2, dtype),
+                            net.params.zeros_like())  # chunk_gradient
     return cache_dir()
