@@ -38,7 +38,7 @@ def chunk_gradient(flat, grad, sizes, acts, X1, Y, c, loops, dot_fn, gemm_fn, ge
     L = sizes.shape[0] - 1
     n_in, m = sizes[0], rowsum.shape[0]
     size = Y.shape[0] // sizes[L]
-    n_w, w_off, b_off, a_off = _layout(sizes)
+    _, w_off, b_off, a_off = _layout(sizes)
     for i in range(size):  # X^T, then the row of ones
         for j in range(n_in + 1):
             XT[j * m + i] = X1[i * (n_in + 1) + j]
@@ -70,7 +70,7 @@ def run_epochs(flat, grad, backup, sizes, acts, X, Y, order, lrs, m, epochs, opt
     v1, v2 : (n_params,) optimizer state (velocity; Adam's m and v)
     loops : (6, 3) NumPy loop pointers (L_TANH ...); dot_fn : NumPy's BLAS dot, or 0
     gemm_fn, gemm_min : NumPy's BLAS gemm (or 0) and the multiply-adds from which a product
-        between hidden layers goes to it instead of the kernel's own loops
+        goes to it instead of the kernel's own loops
     state : float64 [best loss, stall count, loss limit, first loss, diverged loss, tol (nan: None),
             n_iter_no_change, safe logit, alpha, updates made]
     losses : (epochs,) epoch losses
