@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs, make_circles, make_gaussian_quantiles
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_blobs, make_circles, make_gaussian_quantiles, make_moons
 
 from nnscratch import datasets
 from nnscratch.datasets import (
@@ -60,6 +62,20 @@ def test_sklearn_generators_are_used_with_the_seed():
     X, y = gaussian_quantiles(60, n_classes=3, random_state=2)
     Xr, yr = make_gaussian_quantiles(n_samples=60, n_classes=3, random_state=2)
     assert np.array_equal(X, Xr) and np.array_equal(y, yr)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 500), noise=st.sampled_from([0.0, 0.05, 0.2, 1.0, 3.5]),
+       seed=st.integers(0, 2**32 - 1), generator=st.booleans())
+def test_moons_is_scikit_learns_make_moons(n, noise, seed, generator):
+    """moons is written out (the tutorial's data without scikit-learn's import): bit for bit
+    make_moons, shuffle and noise included, for every size, noise and seed."""
+    rs = np.random.default_rng(seed) if generator else seed
+    X, y = moons(n, noise=noise, random_state=rs)
+    rs = np.random.default_rng(seed) if generator else seed
+    Xr, yr = make_moons(n, noise=noise, random_state=datasets._state(rs))
+    assert np.array_equal(X, Xr) and np.array_equal(y, yr)
+    assert (X.dtype, y.dtype, X.flags.c_contiguous) == (Xr.dtype, yr.dtype, Xr.flags.c_contiguous)
 
 
 def test_spirals_geometry():

@@ -5,7 +5,9 @@ Every generator takes ``random_state`` (int, RandomState, Generator or None) and
 global NumPy random state (``None`` draws from fresh operating-system entropy, not from the global
 state). Generators return ``X : ndarray of shape (n_samples, n_features)`` and integer labels
 ``y : ndarray of shape (n_samples,)`` in ``0..n_classes-1``. scikit-learn's generators are used
-where they exist (moons, circles, blobs, gaussian quantiles); spirals and xor are written here.
+where they exist (circles, blobs, gaussian quantiles); spirals and xor are written here, and so is
+moons, step for step as scikit-learn's ``make_moons`` (tests hold it equal): the tutorial's data
+then needs no scikit-learn import, which takes about a second.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _split(n_samples: int, n_classes: int) -> list[int]:
 
 def moons(n_samples: int = 200, noise: float = 0.2,
           random_state: RandomLike = 0) -> Dataset:
-    """Two interleaving half circles (scikit-learn's ``make_moons``).
+    """Two interleaving half circles: scikit-learn's ``make_moons``, written out.
 
     With the defaults this is bit for bit the tutorial's data:
     ``numpy.random.seed(0); sklearn.datasets.make_moons(200, noise=0.20)``.
@@ -85,9 +87,21 @@ def moons(n_samples: int = 200, noise: float = 0.2,
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), labels 0 and 1
     """
-    _check_n(n_samples, 2)
-    return _skd().make_moons(n_samples, noise=_check_noise(noise),
-                             random_state=_state(random_state))
+    n = _check_n(n_samples, 2)
+    noise = _check_noise(noise)
+    rng = _state(random_state)
+    # make_moons step for step: outer half circle, inner one shifted, shuffled, then noise
+    n_out = n // 2
+    n_in = n - n_out
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)),  # outer moon, then inner
+                   np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    order = np.arange(n)
+    rng.shuffle(order)  # sklearn.utils.shuffle
+    X, y = X[order], y[order]
+    X += rng.normal(scale=noise, size=X.shape)
+    return X, y
 
 
 def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,

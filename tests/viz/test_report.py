@@ -9,7 +9,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from nnscratch.experiments.tutorial import run_tutorial
+from nnscratch.datasets import moons
+from nnscratch.experiments.tutorial import N_SAMPLES, TEST_SEED, run_tutorial
 from nnscratch.experiments.tutorial_report import write_tutorial_report
 from nnscratch.viz import new_figure, save_figure
 from nnscratch.viz.report import Image, Section, Table, write_report
@@ -152,11 +153,11 @@ def tutorial_report(tmp_path_factory):
     result = run_tutorial(out, num_passes=300)
     index = write_tutorial_report(result, out, "Loss after iteration 0: 0.432387\nmodel table",
                                   num_passes=300, insights=True, animate=True)
-    return out, index
+    return out, index, result
 
 
 def test_tutorial_report_shows_every_figure(tutorial_report):
-    out, index = tutorial_report
+    out, index, _ = tutorial_report
     parsed = assert_links_exist(index)
     written = {p.name for p in out.iterdir() if p.suffix in (".png", ".gif")}
     assert len(written) >= 14 and "training_hidden_3.gif" in written
@@ -171,9 +172,30 @@ def test_tutorial_report_shows_every_figure(tutorial_report):
         assert title in text
 
 
+def test_tutorial_logistic_regression_is_scikit_learns(tutorial_report):
+    """The baseline's row (fitted in a worker process) is LogisticRegressionCV's own, and the
+    report names the scikit-learn that ran it."""
+    import warnings
+
+    import sklearn
+    from sklearn.linear_model import LogisticRegressionCV
+
+    _, index, result = tutorial_report
+    X, y = moons(N_SAMPLES, noise=0.2, random_state=0)
+    X_test, y_test = moons(N_SAMPLES, noise=0.2, random_state=TEST_SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        logreg = LogisticRegressionCV().fit(X, y)
+    row = result.rows[0]
+    assert row.model == "logistic regression"
+    assert (row.train_accuracy, row.test_accuracy) == (logreg.score(X, y),
+                                                       logreg.score(X_test, y_test))
+    assert sklearn.__version__ in assert_links_exist(index).cells
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs it "
                     "where apt-get is available)")
 def test_chromium_renders_the_tutorial_report(tutorial_report, tmp_path):
-    _, index = tutorial_report
+    _, index, _ = tutorial_report
     loaded, total = rendered_images(index, tmp_path)
     assert total >= 14 and loaded == total

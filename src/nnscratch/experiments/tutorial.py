@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,30 @@ def _train(X: np.ndarray, y: np.ndarray, hidden: int, num_passes: int,
     return net.params.flat, history, snaps
 
 
+def _logistic_regression(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+                         mesh: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """The tutorial's baseline (in a worker or here): scikit-learn's LogisticRegressionCV fitted
+    on ``(X, y)``; its training and held-out accuracy and its labels at the ``mesh`` points (a
+    worker imports scikit-learn, about a second, beside the trainings: the parent never does)."""
+    from sklearn.linear_model import LogisticRegressionCV
+
+    with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
+        warnings.simplefilter("ignore", FutureWarning)
+        logreg = LogisticRegressionCV().fit(X, y)
+    return float(logreg.score(X, y)), float(logreg.score(X_test, y_test)), logreg.predict(mesh)
+
+
+def _labels_at(mesh: np.ndarray, labels: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A ``predict`` for the one mesh it was computed on (plot_decision_boundary's)."""
+
+    def predict_mesh(points: np.ndarray) -> np.ndarray:
+        if not np.array_equal(points, mesh):
+            raise ValueError("these labels belong to another mesh")
+        return labels
+
+    return predict_mesh
+
+
 def _ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
 
@@ -134,10 +159,24 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
 
     # The seven trainings are independent: start them on the other cores first (hidden 3, whose
     # figures are drawn while the others train, then the largest), draw meanwhile.
+    # The logistic regression (with scikit-learn's import) goes to a worker as well, after the
+    # first two trainings: this process only draws, and never waits for scikit-learn.
     order = [3, *sorted((h for h in HIDDEN_SIZES if h != 3), reverse=True)]
+    jobs: dict[int | str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
+        h: (_train, (X, y, h, num_passes, WATCH_FRAMES if h == 3 else 0)) for h in order}
     with _workers(len(HIDDEN_SIZES)) as pool:
-        jobs = {h: (X, y, h, num_passes, WATCH_FRAMES if h == 3 else 0) for h in order}
-        pending = {h: pool.apply_async(_train, job) for h, job in jobs.items()} if pool else {}
+        pending: dict[int | str, AsyncResult[Any]] = {}
+
+        def submit(keys: Sequence[int | str]) -> None:
+            for key in keys:
+                if pool is not None:
+                    pending[key] = pool.apply_async(*jobs[key])
+
+        def get(key: int | str) -> Any:  # its result, from the worker or computed here
+            fn, job = jobs[key]
+            return pending[key].get() if key in pending else fn(*job)
+
+        submit(order[:2])
         # matplotlib loads while the workers train (imported here, not at the top, for that)
         from nnscratch.viz import (
             new_figure,
@@ -146,22 +185,22 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
             plot_loss_curve,
             save_figure,
         )
+        from nnscratch.viz.boundary import grid
+
+        xx, yy = grid(X)  # plot_decision_boundary's mesh
+        mesh = np.c_[xx.ravel(), yy.ravel()]
+        jobs["logreg"] = (_logistic_regression, (X, y, X_test, y_test, mesh))
+        submit(["logreg", *order[2:]])
 
         ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
         figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
-
-        from sklearn.linear_model import LogisticRegressionCV  # loads meanwhile, too
-
-        with warnings.catch_warnings():  # newer scikit-learn announces changes of defaults
-            warnings.simplefilter("ignore", FutureWarning)
-            logreg = LogisticRegressionCV().fit(X, y)
-        rows = [ModelResult("logistic regression", None, None, float(logreg.score(X, y)),
-                            float(logreg.score(X_test, y_test)))]
-        ax = plot_decision_boundary(logreg.predict, X, y, title="Logistic Regression")
+        train_acc, test_acc, labels = get("logreg")
+        rows = [ModelResult("logistic regression", None, None, train_acc, test_acc)]
+        ax = plot_decision_boundary(_labels_at(mesh, labels), X, y, title="Logistic Regression")
         figures["logreg"] = save_figure(ax.figure, out / "logistic_regression.png")  # type: ignore[arg-type]
 
         def trained(h: int) -> tuple[Network, History, Snapshots | None]:
-            flat, hist, snaps = pending[h].get() if h in pending else _train(*jobs[h])
+            flat, hist, snaps = get(h)
             return Network(Params((X.shape[1], h, 2), flat=flat), "tanh"), hist, snaps
 
         net3, history, snapshots = trained(3)
