@@ -3,6 +3,7 @@ solver, divergence, and which backend runs. Skipped when numba is absent (or hid
 NNSCRATCH_BACKEND=numpy); the backend-selection tests without numba run either way."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -226,7 +227,7 @@ def test_float32_agrees_to_float32_rounding():
 def test_auto_picks_numba_for_small_and_numpy_for_large_batches():
     X, Y = _problem(30, 2, 2, 0)
     net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
-    _fused.kernels()
+    _fused.warm_up()  # compiled and loaded, as after `make`
     assert train(net, X, Y, epochs=2).backend == "numba"
     big = Network(init_params((2, 64, 64, 2), "seed", 0), "relu")
     assert _fused.select_backend("auto", big, 256, _fused.GD()) == "numba"  # dispatch-bound
@@ -251,7 +252,7 @@ def test_auto_never_waits_for_a_compile(monkeypatch, tmp_path):
 
 @needs_numba
 def test_auto_loads_the_kernels_only_for_long_runs(monkeypatch):
-    _fused.kernels()
+    _fused.warm_up()
     assert _fused.compiled()
     monkeypatch.setattr(_fused, "_KERNELS", None)  # as in a fresh process with a warm cache
     net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
@@ -267,6 +268,34 @@ def test_kernels_are_cached_on_disk():
     _fused.warm_up()  # what `make` runs after installing: every kernel, so 'auto' may use it
     for name in _fused.ENTRY_POINTS:
         assert list(_fused.cache_dir().rglob(f"*{name}*.nbi")), (name, _fused.cache_dir())
+
+
+@needs_numba
+def test_only_kernels_of_these_sources_count_as_compiled(monkeypatch, tmp_path):
+    """numba recompiles a kernel whose source changed (an upgrade) or moved (another copy of
+    the package): such a cache must not make 'auto' pick the fused path and wait for that."""
+    _fused.warm_up()
+    assert _fused.compiled()
+    sources = _fused.kernel_sources()
+    assert (_fused.cache_dir() / f"ready-{_fused.cache_stamp(sources)}").is_file()
+    moved = [tmp_path / path.name for path in sources]
+    for path, copy in zip(sources, moved):
+        shutil.copy2(path, copy)  # the same contents and times, in another folder
+    monkeypatch.setattr(_fused, "kernel_sources", lambda: moved)
+    monkeypatch.setattr(_fused, "_COMPILED", False)
+    assert not _fused.compiled()
+    stamp = _fused.cache_stamp()
+    (_fused.cache_dir() / f"ready-{stamp}").touch()
+    try:
+        assert _fused.compiled()  # as warm_up() would mark them
+        monkeypatch.setattr(_fused, "_COMPILED", False)
+        st = moved[1].stat()
+        os.utime(moved[1], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # an upgrade rewrote it
+        assert _fused.cache_stamp() != stamp and not _fused.compiled()
+        net = Network(init_params((2, 3, 2), "seed", 0), "tanh")
+        assert _fused.select_backend("auto", net, 200, _fused.GD(), steps=10**6) == "numpy"
+    finally:
+        (_fused.cache_dir() / f"ready-{stamp}").unlink()
 
 
 WARM_UP_AND_COUNT = """

@@ -39,9 +39,11 @@ Backends: ``train(..., backend=)`` of :mod:`nnscratch.engine.training` takes
 the fused tests skip): the test suite then runs the NumPy engine alone, as without the extra.
 ``NNSCRATCH_BACKEND=numba`` makes ``'auto'`` choose numba wherever it is supported.
 
-Compiled kernels are cached on disk (``cache=True``): the first use compiles (about 10-20 s on
-two cores), later processes load them (well under a second). Compile them once after installing
-with ``warm_up()`` (``make`` runs it; so does any ``backend="numba"`` run). The cache lives in
+Compiled kernels are cached on disk (``cache=True``): the first use compiles (about 20-30 s on
+two cores), later processes load them (about a second). Compile them once after installing or
+upgrading with ``warm_up()`` (``make`` runs it; a ``backend="numba"`` run compiles what it uses):
+it marks them ready for these very sources (:func:`compiled`), and only then does ``'auto'``
+pick them. The cache lives in
 ``$NUMBA_CACHE_DIR`` when set, else in ``$XDG_CACHE_HOME/nnscratch/numba``
 (``~/.cache/nnscratch/numba``), never beside the package, so a read-only install works.
 """
@@ -165,13 +167,43 @@ _COMPILED = False
 
 
 ENTRY_POINTS = ("run_epochs", "chunk_gradient", "scratch")  # the kernels called from Python
+KERNEL_SOURCES = ("_fused_kernels.py", "_fused_layers.py", "_fused_ops.py")  # beside this file
+
+
+def kernel_sources() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return [here / name for name in KERNEL_SOURCES]
+
+
+def cache_stamp(sources: Sequence[Path] | None = None) -> str:
+    """What numba's cache of these kernels depends on, as a hash: numba's and Python's versions,
+    and the path, modification time and size of every kernel source (numba's own stamp of a
+    source file; the path, because numba keeps each source folder's kernels apart)."""
+    import hashlib
+    import sys
+    from importlib.metadata import version
+
+    parts = [version("numba"), sys.version]
+    for path in kernel_sources() if sources is None else sources:
+        st = path.stat()
+        parts.append(f"{path.resolve()} {st.st_mtime!r} {st.st_size}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def _ready_file() -> Path:
+    return cache_dir() / f"ready-{cache_stamp()}"
 
 
 def compiled() -> bool:
-    """Every kernel was compiled on this machine before (its index in :func:`cache_dir`)."""
+    """Every kernel of these very sources is in :func:`cache_dir`: :func:`warm_up` compiled or
+    loaded them all and left its mark. Kernels of other sources (an upgrade, another copy of
+    the package, another numba) do not count: loading those would compile them again."""
     global _COMPILED
     if not _COMPILED:
-        _COMPILED = all(any(cache_dir().rglob(f"*{name}*.nbi")) for name in ENTRY_POINTS)
+        try:
+            _COMPILED = _ready_file().is_file()
+        except OSError:  # a source or the package metadata cannot be read
+            _COMPILED = False
     return _COMPILED
 
 
@@ -411,7 +443,8 @@ def loss_and_gradient(net: Network, X: np.ndarray, Y: np.ndarray,
 
 
 def warm_up() -> Path:
-    """Compile (or load) the kernels for float64 and float32; return the cache folder."""
+    """Compile (or load) the kernels for float64 and float32, mark them ready for these sources
+    (:func:`compiled`); return the cache folder."""
     from nnscratch.engine._batching import Workspace, with_ones
     from nnscratch.engine.initializers import init_params
     from nnscratch.engine.network import Network
@@ -422,4 +455,8 @@ def warm_up() -> Path:
         loss_and_gradient(net, X, Y)  # run_epochs
         chunk_function(net)(with_ones(X), Y, Workspace(net.layer_sizes, 2, dtype),
                             net.params.zeros_like())  # chunk_gradient
+    try:  # every kernel is cached: 'auto' may now use them (compiled())
+        _ready_file().write_text("nnscratch's fused kernels are compiled for these sources\n")
+    except OSError:  # a read-only cache: numba could not keep the kernels either
+        pass
     return cache_dir()
