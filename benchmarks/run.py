@@ -61,6 +61,7 @@ LARGE_EPOCHS = 20
 LARGE_ALPHA = 1e-4
 LARGE_LR = {"full": 0.5, "minibatch": 0.05}  # mean-loss learning rates, same for every library
 DIGITS_LR = 0.05
+SETTLE_S = 0.25  # idle time before every timed run (see interleaved)
 
 
 NOTES = [
@@ -68,7 +69,9 @@ NOTES = [
     "nnscratch row of the table (above 1: slower than nnscratch). Every implementation trains "
     "from the same initial weights (scikit-learn: its own Glorot draw, which nnscratch's "
     "'glorot' reproduces for the same layer sizes), with plain SGD at the same mean-loss "
-    "learning rate, alpha and batch size, no momentum, no shuffling, every epoch run.",
+    "learning rate, alpha and batch size, no momentum, no shuffling, every epoch run. Each "
+    f"timed run starts after {SETTLE_S} s idle, so that no library's threads still spin from "
+    "the run before it.",
     "",
     "- naive: the seed's code (a, b, f) and the seed's equations generalised to relu layers "
     "and minibatches (d, e), float64, fresh arrays every pass.",
@@ -119,10 +122,16 @@ class Section:
 
 
 def interleaved(impls: dict[str, Callable[[], str]], reps: int) -> list[Row]:
-    """Run each implementation once per round, in order, for ``reps`` rounds; keep the times."""
+    """Run each implementation once per round, in order, for ``reps`` rounds; keep the times.
+
+    Every run starts on an idle machine, as a user's call does: after its last call, a
+    library's worker threads spin for a while before they sleep (OpenBLAS about 2^28 cycles,
+    0.1 s), and they would take a core from whichever implementation runs next (measured: a
+    0.05 s fit of (d) 1e4 took 0.1 s right after a two-thread BLAS product)."""
     rows = {name: Row(name) for name in impls}
     for _ in range(reps):
         for name, fn in impls.items():
+            time.sleep(SETTLE_S)
             t0 = time.perf_counter()
             quality = fn()
             rows[name].times.append(time.perf_counter() - t0)
