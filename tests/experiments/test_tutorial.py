@@ -5,6 +5,8 @@ Golden values were measured by running the tutorial's own code (the seed's ``bui
 reg_lambda = 0.01, hidden 3, 20000 passes, print_loss=True) with NumPy 2.4 / scikit-learn 1.9.
 """
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
@@ -15,6 +17,7 @@ from nnscratch.engine.losses import one_hot
 from nnscratch.experiments.tutorial import (
     LEARNING_RATE,
     REG_LAMBDA,
+    run_tutorial,
     train_tutorial_network,
 )
 
@@ -104,3 +107,14 @@ def test_naive_equations_agree_after_100_passes(hidden):
     naive = _reference_training(X, y, hidden, 100)
     for ours, ref in zip(net.params.arrays(), naive):
         assert np.max(np.abs(ours - ref)) < 1e-12
+
+
+def test_run_tutorial_in_one_process_gives_the_same_numbers(tmp_path, monkeypatch):
+    """On one core there are no worker processes: every training and the baseline run here,
+    with the same results as when the workers compute them."""
+    shared = run_tutorial(tmp_path / "workers", num_passes=50)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    alone = run_tutorial(tmp_path / "alone", num_passes=50)
+    assert alone.rows == shared.rows and alone.loss_lines == shared.loss_lines
+    assert alone.history.loss == shared.history.loss
+    assert [p.name for p in alone.figures.values()] == [p.name for p in shared.figures.values()]
