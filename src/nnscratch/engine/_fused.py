@@ -51,10 +51,13 @@ pick them. The cache lives in
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import importlib.util
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,10 +182,6 @@ def cache_stamp(sources: Sequence[Path] | None = None) -> str:
     """What numba's cache of these kernels depends on, as a hash: numba's and Python's versions,
     and the path, modification time and size of every kernel source (numba's own stamp of a
     source file; the path, because numba keeps each source folder's kernels apart)."""
-    import hashlib
-    import sys
-    from importlib.metadata import version
-
     parts = [version("numba"), sys.version]
     for path in kernel_sources() if sources is None else sources:
         st = path.stat()

@@ -167,9 +167,9 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
     with _workers(len(HIDDEN_SIZES)) as pool:
         pending: dict[int | str, AsyncResult[Any]] = {}
 
-        def submit(keys: Sequence[int | str]) -> None:
-            for key in keys:
-                if pool is not None:
+        def submit(keys: Sequence[int | str]) -> None:  # to the workers (none: get runs it)
+            if pool is not None:
+                for key in keys:
                     pending[key] = pool.apply_async(*jobs[key])
 
         def get(key: int | str) -> Any:  # its result, from the worker or computed here
