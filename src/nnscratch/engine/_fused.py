@@ -178,12 +178,12 @@ def kernel_sources() -> list[Path]:
     return [here / name for name in KERNEL_SOURCES]
 
 
-def cache_stamp(sources: Sequence[Path] | None = None) -> str:
+def cache_stamp() -> str:
     """What numba's cache of these kernels depends on, as a hash: numba's and Python's versions,
     and the path, modification time and size of every kernel source (numba's own stamp of a
     source file; the path, because numba keeps each source folder's kernels apart)."""
     parts = [version("numba"), sys.version]
-    for path in kernel_sources() if sources is None else sources:
+    for path in kernel_sources():
         st = path.stat()
         parts.append(f"{path.resolve()} {st.st_mtime!r} {st.st_size}")
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
