@@ -162,3 +162,33 @@ def test_training_runs_blas_on_one_thread_and_restores_it_after():
         after = _blas_threads()
     assert seen == [[1], [1]]
     assert after == [2]
+
+
+LATE_BLAS = """
+import numpy as np
+from threadpoolctl import threadpool_info
+from nnscratch.engine import Network, init_params, train
+from nnscratch.engine.losses import one_hot
+def blas():
+    return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+X = np.random.RandomState(0).rand(5000, 3)
+Y = one_hot((X[:, 0] > 0.5).astype(int), 2)
+seen = []
+def fit(backend, callbacks=()):
+    net = Network(init_params((3, 16, 2), "glorot", 0), "tanh")
+    train(net, X, Y, epochs=1, tol=None, backend=backend, callbacks=callbacks)
+fit("numpy")  # BLAS libraries scanned
+before = len(blas())
+fit("numba")  # its first chunked run loads another BLAS library
+fit("numpy", [lambda h, n: seen.append(blas())])
+print(before, len(blas()), seen)
+"""
+
+
+@pytest.mark.skipif(not _fused.numba_available(), reason="numba is not installed or is hidden")
+def test_a_blas_library_loaded_after_the_first_fit_also_runs_on_one_thread():
+    out = subprocess.run([sys.executable, "-c", LATE_BLAS], check=True, capture_output=True,
+                         text=True).stdout.split(maxsplit=2)
+    before, after, seen = int(out[0]), int(out[1]), out[2].strip()
+    assert after > before  # the precondition: a library came after the first scan
+    assert seen == str([[1] * after])  # every one of them held to one thread inside training

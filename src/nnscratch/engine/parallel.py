@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,25 +72,26 @@ class _Unlimited:
         pass
 
 
-_CONTROLLER: Any = None  # threadpoolctl's view of the loaded BLAS libraries, found once
+# threadpoolctl's view of the loaded BLAS libraries, and len(sys.modules) when it was taken
+_CONTROLLER: tuple[Any, int] | None = None
 
 
 def blas_on_one_thread() -> Any:
     """Put BLAS on one thread; call ``.restore_original_limits()`` on the result when done.
 
     ``threadpoolctl.threadpool_limits`` scans the process's libraries on every call (~2-3 ms,
-    as long as a step of 1e4 rows); the libraries are found once here, at the first call, and
-    limiting them again costs ~10 us. NumPy's BLAS is loaded with NumPy, so it is among them.
-    A no-op without threadpoolctl.
+    as long as a step of 1e4 rows); here they are scanned again only after modules were imported
+    (a BLAS library comes with a module: the fused path's first chunked run loads SciPy's),
+    and limiting them again costs ~10 us. A no-op without threadpoolctl.
     """
     global _CONTROLLER
-    if _CONTROLLER is None:
+    if _CONTROLLER is None or _CONTROLLER[1] != len(sys.modules):
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
             return _Unlimited()
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+        _CONTROLLER = (ThreadpoolController(), len(sys.modules))
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def limit_blas_threads(n_rows: int, layer_sizes: Sequence[int], helpers: int) -> Any:
