@@ -85,8 +85,9 @@ NOTES = [
     "float32 in (d) and (e), `torch.set_num_threads(cores)`.",
     "- nnscratch: `nnscratch.engine.train` as the library runs it (it also records the loss of "
     "every epoch and keeps a backup of the weights for its divergence guard). Batches over "
-    f"{_batching.CHUNK_ROWS} rows are processed in {_batching.CHUNK_ROWS}-row chunks shared out "
-    "to one thread per core, with one BLAS thread each.",
+    f"{_batching.CHUNK_ROWS} rows are processed in an even number of equal chunks of at most "
+    f"{_batching.CHUNK_ROWS} rows (1e4 rows: chunks of {_batching.chunk_rows(10**4)}), shared "
+    "out to one thread per core, with one BLAS thread each.",
     "- nnscratch fused (numba): `train(..., backend='numba')`, the same steps compiled into one "
     "call per run (engine/_fused.py; the same weights bit for bit on the tutorial; products of "
     f"at least {_fused.GEMM_MIN_WORK} multiply-adds call NumPy's own BLAS gemm). 'auto' uses it "

@@ -11,13 +11,15 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnscratch.engine import Adam, Network, _batching, _fused, init_params, train
 from nnscratch.engine.losses import one_hot
 from nnscratch.engine.parallel import BLAS_MIN_WORK, set_threads, threads, using_threads
 
-N = 2 * _batching.CHUNK_ROWS + 1808  # three chunks, the last one short
+N = 3 * _batching.CHUNK_ROWS + 701  # 5309 rows: four chunks of 1328, the last one 1325
 THREADS = [1, 2, 3, 8]
 
 
@@ -45,7 +47,7 @@ BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
 
 @pytest.mark.parametrize("backend", BACKENDS)  # numba: each chunk one call of the fused kernel
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("batch_size", [None, 6000])  # full batch: 3 chunks; minibatch: 2 chunks
+@pytest.mark.parametrize("batch_size", [None, 3000])  # full: 4 chunks; 3000 + 2309: 2 chunks each
 def test_any_thread_count_gives_identical_weights_losses_and_predictions(dtype, batch_size,
                                                                           backend):
     flat, loss, probs = _fit(dtype, batch_size, 1, backend=backend)
@@ -140,6 +142,25 @@ def test_chunks_are_shared_in_contiguous_runs_of_about_equal_rows(rows, workers)
         best = min(max(sum(rows[:e]), sum(rows[e:])) for e in range(1, len(rows)))
         assert max(loads) == best
     assert max(loads) <= sum(rows) / len(runs) + max(rows)
+
+
+@given(st.integers(1, 10**7))
+def test_a_batch_is_cut_into_the_fewest_equal_chunks_in_an_even_number(n):
+    c, limit = _batching.chunk_rows(n), _batching.CHUNK_ROWS
+    k = -(-n // c)  # chunks of c rows
+    if n <= limit:
+        assert c == n  # one chunk, no cut
+        return
+    assert c <= limit and k % 2 == 0  # at most CHUNK_ROWS rows each, an even number of them
+    assert (k - 2) * limit < n  # two fewer would not do
+    assert 0 <= k * c - n < k  # equal: the last chunk is short by fewer than k rows
+
+
+def test_ten_thousand_rows_share_out_equally_to_two_threads():
+    c = _batching.chunk_rows(10000)
+    rows = [min(c, 10000 - start) for start in range(0, 10000, c)]
+    assert (c, len(rows)) == (1250, 8)
+    assert [sum(rows[i] for i in r) for r in _batching.balanced_runs(rows, 2)] == [5000, 5000]
 
 
 def test_the_tail_chunk_goes_with_a_shorter_run():

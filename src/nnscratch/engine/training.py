@@ -188,8 +188,8 @@ def train(
     m = _check_batch_size(batch_size, n)
     full_batch = m == n
     # larger batches are summed over fixed chunks, shared out to threads (see _batching.py)
-    chunk = _batching.CHUNK_ROWS
-    ws = _batching.Workspace(net.layer_sizes, min(m, chunk), params.dtype,
+    chunk = _batching.chunk_rows(m)
+    ws = _batching.Workspace(net.layer_sizes, chunk, params.dtype,
                              threads() if m > chunk else 1)
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
