@@ -346,3 +346,45 @@ def test_numba_is_hidden_in_make_test_numpy():
     X, y = _problem(40, 2, 2, 0)[0], np.arange(40) % 2
     clf = MLPClassifier((3,), solver="gd", max_iter=20000, tol=None, random_state=0).fit(X, y)
     assert clf.backend_ == "numpy"  # 'auto' on a run the fused path would take
+
+
+class _CtrlCAtLength(list):
+    """A history list whose append raises KeyboardInterrupt once it holds ``at`` items."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def append(self, item):
+        if len(self) == self.at:
+            raise KeyboardInterrupt
+        super().append(item)
+
+
+@needs_numba
+def test_ctrl_c_while_a_block_is_recorded_rolls_the_whole_block_back(monkeypatch):
+    # a kernel call runs many epochs; Ctrl-C as their losses are copied into hist leaves the
+    # weights, Adam's moments and every count of hist at the block before, not half of each
+    from nnscratch.engine import Adam, History
+    X, Y = _problem(50, 2, 2, 0)
+
+    def fit(epochs, hist, net=None, opt=None):
+        net = net or Network(init_params((2, 4, 2), "glorot", 0), "tanh")
+        opt = opt or Adam()
+        return net, opt, train(net, X, Y, learning_rate=0.05, optimizer=opt, epochs=epochs,
+                               tol=None, backend="numba", history=hist)
+
+    sizes_net = Network(init_params((2, 4, 2), "glorot", 0), "tanh")
+    monkeypatch.setattr(_fused, "BLOCK_WORK", 20 * 50 * _fused._weights_per_sample(sizes_net))
+    hist = History(loss=_CtrlCAtLength(30))
+    net, opt, hist = fit(40, hist)  # blocks of 20 epochs: the second one half recorded
+    assert hist.stop_reason == "interrupted"
+    assert (hist.n_epochs, len(hist.learning_rate), hist.n_steps, opt.t) == (20, 20, 20, 20)
+    assert hist.n_samples_seen == 20 * 50 and hist.best_loss == min(hist.loss)
+    ref_net, _, ref = fit(20, None)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+    assert list(hist.loss) == ref.loss
+    hist.loss = list(hist.loss)
+    fit(10, hist, net, opt)  # resumes with the moments of epoch 20
+    ref_net, _, _ = fit(30, None)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)

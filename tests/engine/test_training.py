@@ -15,6 +15,7 @@ from nnscratch.engine import (
     DivergenceError,
     Momentum,
     Network,
+    _fused,
     init_params,
     train,
 )
@@ -215,3 +216,40 @@ def test_two_hidden_layers_reach_097_on_three_arm_spirals():
     test_acc = np.mean(net.predict_proba(X_te).argmax(1) == y_te)
     assert test_acc >= 0.97
     assert len(net.params.coefs) == 3
+
+
+BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    not _fused.numba_available(), reason="numba is not installed or is hidden"))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("batch_size", [None, 4])  # full batch; 3 minibatches an epoch
+def test_ctrl_c_in_a_callback_keeps_the_weights_and_state_that_history_describes(backend,
+                                                                                 batch_size):
+    # Ctrl-C raises KeyboardInterrupt wherever Python is; a slow callback (a plot) is a likely
+    # place. The run then stops with the weights, optimizer state and history of the epochs
+    # it finished: resuming from there takes the same steps as a run never interrupted.
+    X, _, Y = _problem(n=10, seed=1)
+
+    def fit(epochs, callbacks=(), net=None, opt=None, hist=None):
+        net = net or Network(init_params((2, 5, 3), "glorot", 0), "tanh")
+        opt = opt or Adam()
+        hist = train(net, X, Y, learning_rate=0.05, optimizer=opt, epochs=epochs, tol=None,
+                     batch_size=batch_size, shuffle=False, callbacks=callbacks, backend=backend,
+                     history=hist)
+        return net, opt, hist
+
+    def ctrl_c_at_epoch_7(hist, _net):
+        if hist.n_epochs == 7:
+            raise KeyboardInterrupt
+
+    net, opt, hist = fit(20, [ctrl_c_at_epoch_7])
+    assert hist.stop_reason == "interrupted" and hist.backend == backend
+    steps = 7 * (1 if batch_size is None else 3)
+    assert hist.n_epochs == 7 and hist.n_steps == steps == opt.t
+    ref_net, ref_opt, ref_hist = fit(7, [lambda h, n: None])
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+    assert hist.loss == ref_hist.loss
+    fit(5, [lambda h, n: None], net, opt, hist)  # resume: Adam's moments went on from epoch 7
+    ref_net, _, _ = fit(12, [lambda h, n: None])
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)

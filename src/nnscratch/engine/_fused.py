@@ -287,6 +287,19 @@ def _opt_code(optimizer: Optimizer) -> int:
     return 0
 
 
+def _mark(hist: History, optimizer: Optimizer) -> tuple[Any, ...]:
+    """The counts of ``hist`` and ``optimizer`` that a block's record changes."""
+    return (len(hist.loss), len(hist.learning_rate), hist.n_samples_seen, hist.n_steps,
+            hist.n_no_improvement, hist.best_loss, optimizer.t)
+
+
+def _roll_back(hist: History, optimizer: Optimizer, mark: tuple[Any, ...]) -> None:
+    """Undo what a block's record did to ``hist`` and ``optimizer`` since ``mark``."""
+    n_loss, n_lr, hist.n_samples_seen, hist.n_steps, hist.n_no_improvement, \
+        hist.best_loss, optimizer.t = mark
+    del hist.loss[n_loss:], hist.learning_rate[n_lr:]
+
+
 def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int], float],
           optimizer: Optimizer, alpha: float, epochs: int, batch_size: int, shuffle: bool,
           rng: np.random.RandomState | np.random.Generator, tol: float | None,
@@ -326,11 +339,11 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
     if shuffle and m < n:
         block_max = min(block_max, max(1, 2**22 // n))
     step, done, taken, raw = hist.n_steps, 0, 0, [math.nan]
-    kept = flat.copy()  # the weights that ``hist`` describes (Ctrl-C restores them)
+    # what ``hist`` describes: weights, optimizer state, hist's own counts (Ctrl-C restores them)
+    kept, kept_state, mark = flat.copy(), [a.copy() for a in state_arrays], _mark(hist, optimizer)
     blas = blas_on_one_thread()  # the wide products' BLAS calls: one batch, too small to share
     try:
         while done < epochs:
-            kept[...] = flat
             block = min(block_max, epochs - done)
             order = (np.concatenate([rng.permutation(n) for _ in range(block)])
                      if shuffle and m < n else np.empty(0, np.int64))
@@ -362,6 +375,10 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
             if bar is not None:
                 bar.update(ran)
                 bar.set_postfix(loss=f"{hist.loss[-1]:.4g}", refresh=False)
+            kept[...] = flat  # hist now holds this block: Ctrl-C in a callback keeps it
+            for a, k in zip(state_arrays, kept_state):
+                k[...] = a
+            mark = _mark(hist, optimizer)
             stalled = status == K.STALLED
             if end_epoch is not None and end_epoch(hist.loss[-1], stalled):
                 state[1] = hist.n_no_improvement = 0  # the schedule lowered its rate: go on
@@ -384,7 +401,10 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
                                                   float(state[3]), float(state[4]), lr),
                               hist, net) from None
     except KeyboardInterrupt:  # raised between kernel calls (compiled code cannot be interrupted)
-        flat[...] = kept  # the last finished block: the epochs that hist records
+        flat[...] = kept  # the last block that hist records, whole (not half recorded)
+        for a, k in zip(state_arrays, kept_state):
+            a[...] = k
+        _roll_back(hist, optimizer, mark)
         hist.stop_reason = "interrupted"
     finally:
         blas.restore_original_limits()

@@ -20,9 +20,12 @@ Divergence: if the loss or a weight becomes non-finite, or the loss blows up to 
 are restored to the last step whose loss was finite and below that limit, and
 :class:`DivergenceError` is raised (bounded activations and Adam keep the loss finite yet absurd,
 around 1e6 for a learning rate of 1e6, so "finite" alone would let such runs pass). Floating-point
-warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly:
-the parameters are restored to the last finite step (the best ones with early stopping) and
-``history.stop_reason`` is ``'interrupted'``.
+warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly,
+with ``history.stop_reason`` ``'interrupted'``: after an epoch's record (in a callback, say) the
+parameters are those of the epochs the history holds; within an epoch they go back to before the
+step under way (with early stopping: the best ones). The optimizer's state is not taken back then:
+momentum or Adam's moments may hold that one step more. (The fused loop, engine/_fused.py, takes
+back weights, optimizer state and history to the last block the history holds whole.)
 """
 
 from __future__ import annotations
@@ -227,6 +230,7 @@ def train(
         Yb = np.empty((m, Y.shape[1]), Y.dtype)
     stall = hist.n_no_improvement
     step = hist.n_steps
+    recorded = True  # the weights are those hist describes (False from a step to its record)
     lr = schedule(step)
     score = -math.inf
     best_params = flat.copy()
@@ -262,6 +266,7 @@ def train(
                     limit = DIVERGENCE_FACTOR * max(first, 1.0)
                 total += batch
                 backup[...] = flat
+                recorded = False
                 optimizer.update(p_list, g_list, lr)
                 step += 1
             epoch_loss = total / n
@@ -289,6 +294,7 @@ def train(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
+            recorded = True  # hist now describes the weights after this epoch's steps
             if callbacks and any([bool(cb(hist, net)) for cb in callbacks]):  # call every one
                 hist.stop_reason = "callback"
                 break
@@ -303,7 +309,10 @@ def train(
         raise DivergenceError(divergence_message(hist.n_epochs + 1, step, first, bad, lr),
                               hist, net) from None
     except KeyboardInterrupt:
-        flat[...] = best_params if early_stopping and hist.val_score else backup
+        if early_stopping and hist.val_score:
+            flat[...] = best_params
+        elif not recorded:  # in a step or before its epoch's record: back to before the step
+            flat[...] = backup
         hist.stop_reason = "interrupted"
     finally:
         errstate.__exit__(None, None, None)
