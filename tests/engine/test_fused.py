@@ -298,6 +298,24 @@ def test_only_kernels_of_these_sources_count_as_compiled(monkeypatch, tmp_path):
         (_fused.cache_dir() / f"ready-{stamp}").unlink()
 
 
+
+@needs_numba
+def test_kernels_compiled_for_another_cpu_do_not_count(monkeypatch):
+    """numba keys its cache on the host CPU: a cache folder shared with another machine (a
+    network home) holds kernels it would compile again here."""
+    _fused.warm_up()
+    assert _fused.compiled()
+    here = _fused.host_cpu()
+    assert "x86_64" in here or "aarch64" in here or "arm64" in here  # the machine is named
+    for other in (here.replace("\n", "\nother-", 1), here + " avx512f"):
+        monkeypatch.setattr(_fused, "host_cpu", lambda other=other: other)
+        monkeypatch.setattr(_fused, "_COMPILED", False)
+        assert not _fused.compiled()
+    monkeypatch.undo()
+    monkeypatch.setenv("NUMBA_CPU_NAME", "generic")  # numba's own override changes its key too
+    monkeypatch.setattr(_fused, "_COMPILED", False)
+    assert not _fused.compiled()
+
 WARM_UP_AND_COUNT = """
 from nnscratch.engine import _fused
 _fused.warm_up()
