@@ -9,11 +9,14 @@ import os
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from sklearn.datasets import make_moons
 
 from nnscratch.datasets import moons
 from nnscratch.engine import init_params, reference
 from nnscratch.engine.losses import one_hot
+from nnscratch.experiments import tutorial_report
 from nnscratch.experiments.tutorial import (
     LEARNING_RATE,
     REG_LAMBDA,
@@ -118,3 +121,47 @@ def test_run_tutorial_in_one_process_gives_the_same_numbers(tmp_path, monkeypatc
     assert alone.rows == shared.rows and alone.loss_lines == shared.loss_lines
     assert alone.history.loss == shared.history.loss
     assert [p.name for p in alone.figures.values()] == [p.name for p in shared.figures.values()]
+
+
+def _misfits(fig: Figure) -> list[str]:
+    """The texts the last draw of ``fig`` put outside it or over one another (tick labels of
+    ticks outside the view limits, or of axes drawn without axis, are not drawn)."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            tol = 1e-9 * (hi - lo)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not ax.axison or not lo - tol <= tick.get_loc() <= hi + tol:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    inside = fig.bbox.padded(0.5)
+    bad = [f"{text!r} outside" for text, box in boxes
+           if not (inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1))]
+    bad += [f"{a!r} over {b!r}" for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1:]
+            if box.overlaps(other)]
+    return bad
+
+
+def test_tutorial_figures_fit_their_fixed_margins(tmp_path, monkeypatch):
+    """Every figure of ``nnscratch tutorial`` is drawn with fixed margins (no constrained layout
+    pass): each title, label, tick label, legend and colour bar label lies inside its figure,
+    none over another."""
+    import nnscratch.viz
+
+    saved: list[Figure] = []
+
+    def save(fig, path, dpi=100):
+        saved.append(fig)
+        return save_figure(fig, path, dpi)
+
+    save_figure = nnscratch.viz.save_figure
+    monkeypatch.setattr(nnscratch.viz, "save_figure", save)  # run_tutorial imports it late
+    monkeypatch.setattr(tutorial_report, "save_figure", save)
+    run_tutorial(tmp_path, on_hidden3=lambda r: tutorial_report.training_pictures(r, tmp_path))
+    assert len(saved) == 9
+    for fig in saved:
+        assert fig.get_layout_engine() is None
+        assert _misfits(fig) == [], fig.axes[0].get_title() or fig.get_suptitle()

@@ -179,6 +179,8 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
         submit(order[:2])
         # matplotlib loads while the workers train (imported here, not at the top, for that)
         from nnscratch.viz import (
+            Margins,
+            new_axes,
             new_figure,
             plot_data,
             plot_decision_boundary,
@@ -187,16 +189,22 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
         )
         from nnscratch.viz.boundary import grid
 
+        # Fixed margins, checked by eye, for the figures drawn here (a save then skips
+        # constrained layout's pass): one 6 x 4.5 in axes, with plain or 10^k tick labels on y
+        plane = Margins(left=0.11, bottom=0.105, right=0.985, top=0.94)
+        log_loss = Margins(left=0.15, bottom=0.105, right=0.985, top=0.94)
+
         xx, yy = grid(X)  # plot_decision_boundary's mesh
         mesh = np.c_[xx.ravel(), yy.ravel()]
         jobs["logreg"] = (_logistic_regression, (X, y, X_test, y_test, mesh))
         submit(["logreg", *order[2:]])
 
-        ax = plot_data(X, y, title="make_moons(200, noise=0.2)")
+        ax = plot_data(X, y, ax=new_axes(margins=plane), title="make_moons(200, noise=0.2)")
         figures["data"] = save_figure(ax.figure, out / "data.png")  # type: ignore[arg-type]
         train_acc, test_acc, labels = get("logreg")
         rows = [ModelResult("logistic regression", None, None, train_acc, test_acc)]
-        ax = plot_decision_boundary(_labels_at(mesh, labels), X, y, title="Logistic Regression")
+        ax = plot_decision_boundary(_labels_at(mesh, labels), X, y, ax=new_axes(margins=plane),
+                                    title="Logistic Regression")
         figures["logreg"] = save_figure(ax.figure, out / "logistic_regression.png")  # type: ignore[arg-type]
 
         def trained(h: int) -> tuple[Network, History, Snapshots | None]:
@@ -209,10 +217,11 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
         # from.
         curve = history.loss[1:] + [final_loss]
         loss_lines = [(i, curve[i]) for i in range(0, num_passes, 1000)]
-        ax = plot_decision_boundary(partial(predict, net3), X, y,
+        ax = plot_decision_boundary(partial(predict, net3), X, y, ax=new_axes(margins=plane),
                                     title="Neural network, hidden layer size 3")
         figures["hidden3"] = save_figure(ax.figure, out / "network_hidden_3.png")  # type: ignore[arg-type]
-        ax = plot_loss_curve(curve, title="Loss of the hidden-3 network (after each pass)")
+        ax = plot_loss_curve(curve, ax=new_axes(margins=log_loss),
+                             title="Loss of the hidden-3 network (after each pass)")
         ax.set_xlabel("pass")
         figures["loss"] = save_figure(ax.figure, out / "loss_curve_hidden_3.png")  # type: ignore[arg-type]
         result = TutorialResult(loss_lines, final_loss, rows, history, figures, net3, snapshots)
@@ -225,7 +234,8 @@ def run_tutorial(out_dir: str | Path, num_passes: int = NUM_PASSES,
         rows.append(ModelResult("neural network", hidden, net.loss(X, Y, REG_LAMBDA),
                                 float(np.mean(predict(net, X) == y)),
                                 float(np.mean(predict(net, X_test) == y_test))))
-    fig = new_figure((16, 8))
+    fig = new_figure((16, 8), Margins(left=0.042, bottom=0.059, right=0.997, top=0.968,
+                                      wspace=0.22, hspace=0.22))
     axes = fig.subplots(2, 4).ravel()
     for ax, hidden in zip(axes, HIDDEN_SIZES):
         plot_decision_boundary(partial(predict, nets[hidden]), X, y, ax=ax,

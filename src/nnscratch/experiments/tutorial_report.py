@@ -32,7 +32,7 @@ from nnscratch.experiments.tutorial import (
     TEST_SEED,
     TutorialResult,
 )
-from nnscratch.viz import plot_loss_curve, save_figure
+from nnscratch.viz import Margins, new_axes, plot_loss_curve, save_figure
 from nnscratch.viz.activation_maps import plot_activation_maps
 from nnscratch.viz.animate import animate_boundary
 from nnscratch.viz.boundary import plot_probability_boundary
@@ -46,6 +46,15 @@ FIGURE_CAPTIONS = {  # run_tutorial's figures
     "sweep": "Hidden layer sizes 1, 2, 3, 4, 5, 20, 50",
     "loss": "Loss of the hidden-3 network after each pass",
 }
+
+
+# Fixed margins, checked by eye, of the pictures of the hidden-3 run (each save then skips
+# constrained layout's pass): a 6 x 4.5 in plane with a colour bar, log-log loss curves, the
+# 2 x 2 activation maps (5.2 x 4.7 in) with a colour bar and a suptitle, the graph (axis off).
+PROBA_MARGINS = Margins(left=0.11, bottom=0.105, right=1.0, top=0.94)
+CURVES_MARGINS = Margins(left=0.15, bottom=0.11, right=0.985, top=0.94)
+MAPS_MARGINS = Margins(left=0.01, bottom=0.01, right=0.96, top=0.9, wspace=0.045, hspace=0.13)
+GRAPH_MARGINS = Margins(left=0.006, bottom=0.012, right=0.994, top=0.92)
 
 
 def tutorial_settings(num_passes: int = NUM_PASSES) -> dict[str, object]:
@@ -90,11 +99,12 @@ def training_pictures(result: TutorialResult, out_dir: str | Path,
     hidden = net.layer_sizes[1]
     pics: dict[str, Image] = {}
     name = f"hidden_{hidden}"
-    ax = plot_probability_boundary(net.predict_proba, X, y,
+    ax = plot_probability_boundary(net.predict_proba, X, y, ax=new_axes(margins=PROBA_MARGINS),
                                    title=f"hidden {hidden}: P(class 1), errors crossed")
     pics["proba"] = Image(save_figure(ax.figure, out / f"probability_{name}.png"),  # type: ignore[arg-type]
                           "Probability shading, 0.5 contour, misclassified points crossed")
-    ax = plot_loss_curve(hist.loss, title=f"hidden {hidden}: training vs held-out loss")
+    ax = plot_loss_curve(hist.loss, ax=new_axes(margins=CURVES_MARGINS),
+                         title=f"hidden {hidden}: training vs held-out loss")
     epochs = np.asarray(snaps.epochs)
     after = epochs >= 1  # the snapshot of the initial weights has no place on a log axis
     ax.plot(epochs[after], held_out_losses(snaps, net, X_test, y_test)[after], "o-", ms=3, lw=1.0,
@@ -104,10 +114,11 @@ def training_pictures(result: TutorialResult, out_dir: str | Path,
     pics["curves"] = Image(save_figure(ax.figure, out / f"train_validation_loss_{name}.png"),  # type: ignore[arg-type]
                            "Training loss (with L2) per pass; held-out cross-entropy at "
                            f"{len(snaps)} log-spaced passes")
-    pics["maps"] = Image(save_figure(plot_activation_maps(net, X, y),
+    pics["maps"] = Image(save_figure(plot_activation_maps(net, X, y, margins=MAPS_MARGINS),
                                      out / f"activation_maps_{name}.png"),
                          "What each hidden neuron computes: tanh(x W1 + b1) over the plane")
-    ax = plot_network(net, title=f"hidden {hidden}: edge width |w|, red positive, blue negative")
+    ax = plot_network(net, title=f"hidden {hidden}: edge width |w|, red positive, blue negative",
+                      margins=GRAPH_MARGINS)
     pics["graph"] = Image(save_figure(ax.figure, out / f"network_graph_{name}.png"),  # type: ignore[arg-type]
                           "The trained network as a graph (node colour: bias)")
     if animate:

@@ -8,12 +8,13 @@ from nnscratch.viz.activation_maps import plot_activation_maps
 from nnscratch.viz.animate import Snapshots, animate_boundary
 from nnscratch.viz.boundary import plot_data, plot_decision_boundary, plot_probability_boundary
 from nnscratch.viz.curves import plot_loss_curve
-from nnscratch.viz.figures import new_axes, new_figure, save_figure
+from nnscratch.viz.figures import Margins, new_axes, new_figure, save_figure
 from nnscratch.viz.network_graph import plot_network
 from nnscratch.viz.report import Image, Section, Table, write_report
 
 __all__ = [
     "Image",
+    "Margins",
     "Section",
     "Snapshots",
     "Table",

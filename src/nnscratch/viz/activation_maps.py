@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from nnscratch.engine import Network
 from nnscratch.viz.boundary import grid
-from nnscratch.viz.figures import new_figure
+from nnscratch.viz.figures import Margins, new_figure
 
 MAP_CMAP = "RdBu_r"  # diverging: negative blue, positive red, 0 white
 
@@ -41,7 +41,7 @@ def first_layer_activations(net: Network, points: np.ndarray) -> np.ndarray:
 
 def plot_activation_maps(net: Network, X: np.ndarray, y: np.ndarray | None = None,
                          h: float = 0.05, max_neurons: int = 16, ncols: int | None = None,
-                         fig: Figure | None = None) -> Figure:
+                         fig: Figure | None = None, margins: Margins | None = None) -> Figure:
     """One map per neuron of the first hidden layer (at most ``max_neurons``), data on top.
 
     Parameters
@@ -53,6 +53,7 @@ def plot_activation_maps(net: Network, X: np.ndarray, y: np.ndarray | None = Non
     max_neurons : draw the first ``max_neurons`` units only
     ncols : panels per row (default: about square)
     fig : Figure to draw into (a new headless one otherwise)
+    margins : fixed margins of the new figure (default: constrained layout); unused with ``fig``
 
     Returns
     -------
@@ -66,7 +67,7 @@ def plot_activation_maps(net: Network, X: np.ndarray, y: np.ndarray | None = Non
     n = min(a1.shape[1], max_neurons)
     ncols = ncols or math.ceil(math.sqrt(n))
     nrows = math.ceil(n / ncols)
-    fig = fig or new_figure((2.2 * ncols + 0.8, 2.2 * nrows + 0.3))
+    fig = fig or new_figure((2.2 * ncols + 0.8, 2.2 * nrows + 0.3), margins)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     lim = float(np.max(np.abs(a1[:, :n]))) or 1.0
     extent = (xx.min(), xx.max(), yy.min(), yy.max())

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
 from nnscratch.engine import Network, Params
-from nnscratch.viz.figures import new_axes
+from nnscratch.viz.figures import Margins, new_axes
 
 POSITIVE, NEGATIVE = "#d7301f", "#2166ac"
 MAX_UNITS = 64  # larger layers would be a solid block of lines
@@ -28,7 +28,7 @@ def node_positions(layer_sizes: Sequence[int]) -> list[np.ndarray]:
 
 def plot_network(net: Network | Params, ax: Axes | None = None, max_width: float = 6.0,
                  min_width: float = 0.3, title: str | None = None,
-                 layer_names: Sequence[str] | None = None) -> Axes:
+                 layer_names: Sequence[str] | None = None, margins: Margins | None = None) -> Axes:
     """Draw the layers as columns of nodes and every weight as a line.
 
     Parameters
@@ -39,6 +39,7 @@ def plot_network(net: Network | Params, ax: Axes | None = None, max_width: float
     min_width : line width of a zero weight (so every connection stays visible)
     title : str, optional
     layer_names : one label per layer (default: input, hidden 1, ..., output)
+    margins : fixed margins of the new figure (default: constrained layout); unused with ``ax``
 
     Returns
     -------
@@ -49,7 +50,7 @@ def plot_network(net: Network | Params, ax: Axes | None = None, max_width: float
     sizes = params.layer_sizes
     if max(sizes) > MAX_UNITS:
         raise ValueError(f"the graph draws at most {MAX_UNITS} units per layer; got {sizes}")
-    ax = new_axes(ax, figsize=(1.8 * len(sizes) + 1, 0.45 * max(sizes) + 2))
+    ax = new_axes(ax, figsize=(1.8 * len(sizes) + 1, 0.45 * max(sizes) + 2), margins=margins)
     pos = node_positions(sizes)
     wmax = max(float(np.max(np.abs(W))) for W in params.coefs) or 1.0
     for l, W in enumerate(params.coefs):
