@@ -253,3 +253,40 @@ def test_ctrl_c_in_a_callback_keeps_the_weights_and_state_that_history_describes
     fit(5, [lambda h, n: None], net, opt, hist)  # resume: Adam's moments went on from epoch 7
     ref_net, _, _ = fit(12, [lambda h, n: None])
     np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ctrl_c_while_the_progress_bar_draws_keeps_the_recorded_epoch(backend, monkeypatch):
+    # verbose=True draws a tqdm bar after every epoch; Ctrl-C while it draws (milliseconds, far
+    # longer than a tutorial step) must leave the weights that the history describes
+    X, _, Y = _problem(n=10, seed=1)
+
+    class CtrlCAtEpoch7:
+        def __init__(self, **kwargs):
+            self.n = 0
+
+        def update(self, n):
+            self.n += n
+            if self.n == 7:
+                raise KeyboardInterrupt
+
+        def set_postfix(self, **kwargs):
+            pass
+
+        def close(self):
+            pass
+
+    def fit(epochs, verbose):
+        net = Network(init_params((2, 5, 3), "glorot", 0), "tanh")
+        opt = Adam()
+        hist = train(net, X, Y, learning_rate=0.05, optimizer=opt, epochs=epochs, tol=None,
+                     verbose=verbose, backend=backend, callbacks=[lambda h, n: None])
+        return net, opt, hist
+
+    monkeypatch.setattr("tqdm.auto.tqdm", CtrlCAtEpoch7)
+    net, opt, hist = fit(20, verbose=True)
+    assert hist.stop_reason == "interrupted" and hist.backend == backend
+    assert hist.n_epochs == hist.n_steps == opt.t == 7
+    ref_net, _, ref_hist = fit(7, verbose=False)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+    assert hist.loss == ref_hist.loss

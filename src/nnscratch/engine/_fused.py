@@ -398,13 +398,13 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, *, schedule: Callable[[int
                 raise FloatingPointError
             step += taken
             hist.n_steps = step
-            if bar is not None:
-                bar.update(ran)
-                bar.set_postfix(loss=f"{hist.loss[-1]:.4g}", refresh=False)
-            kept[...] = flat  # hist now holds this block: Ctrl-C in a callback keeps it
+            kept[...] = flat  # hist now holds this block: Ctrl-C in the bar or a callback keeps it
             for a, k in zip(state_arrays, kept_state):
                 k[...] = a
             mark = _mark(hist, optimizer)
+            if bar is not None:  # after the commit: Ctrl-C while the bar draws keeps the block
+                bar.update(ran)
+                bar.set_postfix(loss=f"{hist.loss[-1]:.4g}", refresh=False)
             stalled = status == K.STALLED
             if end_epoch is not None and end_epoch(hist.loss[-1], stalled):
                 state[1] = hist.n_no_improvement = 0  # the schedule lowered its rate: go on

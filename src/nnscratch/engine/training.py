@@ -21,7 +21,7 @@ are restored to the last step whose loss was finite and below that limit, and
 :class:`DivergenceError` is raised (bounded activations and Adam keep the loss finite yet absurd,
 around 1e6 for a learning rate of 1e6, so "finite" alone would let such runs pass). Floating-point
 warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly,
-with ``history.stop_reason`` ``'interrupted'``: after an epoch's record (in a callback, say) the
+with ``history.stop_reason`` ``'interrupted'``: after an epoch's record (in its bar, a callback) the
 parameters are those of the epochs the history holds; within an epoch they go back to before the
 step under way (with early stopping: the best ones). The optimizer's state is not taken back then:
 momentum or Adam's moments may hold that one step more. (The fused loop, engine/_fused.py, takes
@@ -291,10 +291,10 @@ def train(
             stall = hist.n_no_improvement = 0 if improved else stall + 1
             if end_epoch is not None and end_epoch(epoch_loss, stall > n_iter_no_change):
                 stall = hist.n_no_improvement = 0  # the schedule lowered its rate: go on
-            if bar is not None:
+            recorded = True  # hist now describes the weights after this epoch's steps
+            if bar is not None:  # after the record: Ctrl-C while the bar draws keeps the epoch
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
-            recorded = True  # hist now describes the weights after this epoch's steps
             if callbacks and any([bool(cb(hist, net)) for cb in callbacks]):  # call every one
                 hist.stop_reason = "callback"
                 break
