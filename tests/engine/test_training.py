@@ -255,6 +255,39 @@ def test_ctrl_c_in_a_callback_keeps_the_weights_and_state_that_history_describes
     np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
 
 
+
+def test_ctrl_c_while_validating_leaves_the_history_and_weights_of_the_epochs_before(
+        monkeypatch):
+    # the held-out evaluation of an epoch (a predict over the validation set, the slowest part
+    # of a small epoch) runs before the epoch is recorded: Ctrl-C there takes the step back and
+    # leaves no half-recorded epoch (training loss without its validation score)
+    from nnscratch.engine import training
+
+    X, y, Y = _problem(n=10, seed=1)
+    evaluate = training._evaluate
+    calls = []
+
+    def ctrl_c_at_epoch_7(*args):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return evaluate(*args)
+
+    def fit(epochs):
+        net = Network(init_params((2, 5, 3), "glorot", 0), "tanh")
+        hist = train(net, X, Y, learning_rate=0.05, epochs=epochs, tol=None,
+                     validation=(X, y), backend="numpy")
+        return net, hist
+
+    monkeypatch.setattr(training, "_evaluate", ctrl_c_at_epoch_7)
+    net, hist = fit(20)
+    monkeypatch.setattr(training, "_evaluate", evaluate)
+    assert hist.stop_reason == "interrupted"
+    assert hist.n_epochs == hist.n_steps == len(hist.val_score) == len(hist.val_loss) == 6
+    ref_net, ref_hist = fit(6)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+    assert hist.loss == ref_hist.loss and hist.val_score == ref_hist.val_score
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ctrl_c_while_the_progress_bar_draws_keeps_the_recorded_epoch(backend, monkeypatch):
     # verbose=True draws a tqdm bar after every epoch; Ctrl-C while it draws (milliseconds, far

@@ -270,12 +270,13 @@ def train(
                 optimizer.update(p_list, g_list, lr)
                 step += 1
             epoch_loss = total / n
+            if validation is not None:  # before the record: Ctrl-C here takes the step back
+                score, vloss = _evaluate(net, X_val, y_val, Y_val)
             hist.n_steps = step
             hist.n_samples_seen += n
             hist.loss.append(epoch_loss)
             hist.learning_rate.append(lr)
             if validation is not None:
-                score, vloss = _evaluate(net, X_val, y_val, Y_val)
                 hist.val_score.append(score)
                 hist.val_loss.append(vloss)
             if early_stopping:
