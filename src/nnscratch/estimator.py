@@ -167,8 +167,9 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
     n_iter_ : int
         Epochs run by the last call to fit (1 after partial_fit).
     interrupted_ : bool
-        True when the last fit was stopped by Ctrl-C (KeyboardInterrupt): the weights are the
-        last finite ones (the best ones with early stopping) and a UserWarning said so.
+        True when the last fit was stopped by Ctrl-C (KeyboardInterrupt): the weights are those
+        after the ``n_iter_`` epochs it counts (the epoch under way is taken back; with early
+        stopping: the best ones) and a UserWarning said so.
     t_ : int
         Training samples seen, over all calls (``n_iter_ * n_samples`` for one fit).
 
@@ -402,7 +403,10 @@ step_decay`, ``inverse_time``, ``exponential_decay``, ``ReduceOnPlateau``, or
                 exc.history) from None
         self._set_fitted(params, self._state(history, n_before))
         if history.stop_reason == "interrupted":
-            warnings.warn("Training interrupted by user; keeping the last weights.", UserWarning,
+            kept = ("the best validation epoch's weights" if self.early_stopping and
+                    history.val_score else
+                    f"the weights after {history.n_epochs - n_before} epochs")
+            warnings.warn(f"Training interrupted by user; keeping {kept}.", UserWarning,
                           stacklevel=4)
         elif history.stop_reason == "max_epochs" and not incremental and self.tol is not None:
             warnings.warn(

@@ -6,8 +6,8 @@ No sleeps and no races: the subprocess runs the command under a harness that wra
 signal always lands in the middle of an epoch, with the command's work unfinished whatever the
 load on the machine. Any batch the program runs after the signal prints ``batch N after the
 pause``: stopping "within one batch" means no such line. The harness also writes the parameters
-before the last two batches (``PAUSE_DUMP``) so that what a command keeps can be compared with
-them.
+at the start of the paused epoch (``PAUSE_DUMP``: those after the last finished epoch, or before
+the first batch) so that what a command keeps can be compared with them.
 """
 
 import json
@@ -40,7 +40,7 @@ HARNESS = textwrap.dedent("""
         '''The run's own schedule, counting its calls (one per batch).'''
 
         def __init__(self, base, net):
-            self.__dict__.update(base=as_schedule(base), net=net, last=[None, None])
+            self.__dict__.update(base=as_schedule(base), net=net, first=None)
 
         def __getattr__(self, name):  # observe, on_stall, ...: the schedule's own
             return getattr(self.base, name)
@@ -48,12 +48,14 @@ HARNESS = textwrap.dedent("""
         def __call__(self, step):
             global calls
             calls += 1
-            self.last = [self.last[1], self.net.params.flat.copy()]
+            if self.first is None:
+                self.first = self.net.params.flat.copy()
             if calls > PAUSE_AT:
                 print(f"batch {{calls}} after the pause", flush=True)
             elif calls == PAUSE_AT:
                 dump = os.environ["PAUSE_DUMP"]  # whole, even if workers pause together
-                np.save(f"{{dump}}.{{os.getpid()}}.npy", np.stack(self.last))
+                start = snapshots[-1][2] if snapshots else self.first  # of the paused epoch
+                np.save(f"{{dump}}.{{os.getpid()}}.npy", start)
                 os.replace(f"{{dump}}.{{os.getpid()}}.npy", dump)
                 print(f"paused in batch {{calls}}", flush=True)
                 while True:  # until the SIGINT handler raises; polled, so that a signal that
@@ -116,7 +118,7 @@ def sigint_on_line(cmd, env, marker, missing):
 def interrupt_at_pause(tmp_path, script, args, pause_at):
     """Run ``python -c script *args``; SIGINT its process group once it pauses.
 
-    Returns (exit code, stdout, stderr, parameters before the last two batches)."""
+    Returns (exit code, stdout, stderr, parameters at the start of the paused epoch)."""
     dump = tmp_path.parent / f"{tmp_path.name}-pause.npy"  # not among the command's outputs
     env = dict(os.environ, PAUSE_AT=str(pause_at), PAUSE_DUMP=str(dump))
     code, out, err = sigint_on_line([sys.executable, "-c", script, *map(str, args)], env,
@@ -166,27 +168,29 @@ BATCHES = 15  # per epoch: 300 samples in batches of 20 (270 with early stopping
 @pytest.mark.parametrize("mode", ["plain", "early", pytest.param("fused", marks=pytest.mark.skipif(
     not _fused.numba_available(), reason="numba is not installed"))])
 def test_estimator_survives_ctrl_c(tmp_path, mode):
-    """NumPy loop: the model of the last finished step. The fused loop (numba) runs an epoch per
-    call here (a callback watches every epoch): the model of the last finished epoch."""
+    """Both loops keep the model of the last finished epoch, the one n_iter_ and the loss curve
+    describe (the NumPy loop takes back the paused epoch's steps; the fused loop, numba, runs
+    an epoch per call here, as a callback watches every epoch)."""
     path = tmp_path / "m.npz"
     pause_at = 30 * BATCHES + 5  # in the middle of epoch 31
-    code, out, err, last = interrupt_at_pause(tmp_path, ESTIMATOR, [path, mode], pause_at)
+    code, out, err, start = interrupt_at_pause(tmp_path, ESTIMATOR, [path, mode], pause_at)
     assert code == 0, err
     assert "after the pause" not in out
     result = json.loads(out.splitlines()[-1])
     assert result["interrupted_"] is True and result["finite"]
-    assert any("interrupted" in w for w in result["warnings"])
     per_epoch = 14 if mode == "early" else BATCHES  # ceil(270 / 20) with early stopping
     finished = (pause_at - 1) // per_epoch  # epochs completed before the paused batch
+    kept = ("the best validation epoch's weights" if mode == "early"
+            else f"the weights after {finished} epochs")
+    assert f"Training interrupted by user; keeping {kept}." in result["warnings"]
     assert result["n_iter_"] == result["epochs_seen"] == finished
     assert result["score"] > 0.7  # a usable, trained model
     flat = np.array(result["flat"])
     if mode == "early":  # the best validation epoch so far, not the last one
         assert result["is_best_epoch"] is True
-    elif mode == "fused":
+    else:
         np.testing.assert_array_equal(flat, result["last_epoch"])
-    else:  # the weights of a finished step: the one before the paused batch, or the one before
-        assert any(np.array_equal(flat, w) for w in last)
+        np.testing.assert_array_equal(flat, start)
     back = nnscratch.load(path)
     assert back.interrupted_ is True and len(back.loss_curve_) == finished
     np.testing.assert_array_equal(
@@ -197,7 +201,7 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
     model = tmp_path / "m.npz"
     # moons: 300 samples, 225 for training in batches of 32: 8 batches an epoch
     pause_at = 20 * 8 + 3
-    code, out, err, last = interrupt_at_pause(
+    code, out, err, start = interrupt_at_pause(
         tmp_path, command("nnscratch.estimator"),
         ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out",
          "--save", model], pause_at)
@@ -207,7 +211,7 @@ def test_cli_train_saves_and_exits_130_on_ctrl_c(tmp_path):
     clf = nnscratch.load(model)
     assert clf.interrupted_ is True and clf.n_iter_ == 20 == len(clf.loss_curve_)
     flat = np.concatenate([c.ravel() for c in clf.coefs_] + list(clf.intercepts_))
-    assert any(np.array_equal(flat, w) for w in last)  # the weights of a finished step
+    np.testing.assert_array_equal(flat, start)  # those of epoch 20, the last one finished
 
 
 def test_cli_train_without_save_exits_130(tmp_path):
@@ -215,8 +219,8 @@ def test_cli_train_without_save_exits_130(tmp_path):
         tmp_path, command("nnscratch.estimator"),
         ["train", "--dataset", "moons", "--epochs", "10000000", "--out", tmp_path / "out"], 5)
     assert_stopped_at_once(code, out, err)
-    assert err.strip() == ("error: interrupted (Ctrl-C) after 0 epochs; the model keeps the "
-                           "weights of the last finite step")
+    assert err.strip() == ("error: interrupted (Ctrl-C) after 0 epochs; the model keeps its "
+                           "initial weights")
 
 
 def test_tutorial_stops_at_once(tmp_path):

@@ -255,6 +255,57 @@ def test_ctrl_c_in_a_callback_keeps_the_weights_and_state_that_history_describes
     np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
 
 
+@pytest.mark.parametrize("batch_size", [None, 4])  # full batch; 3 minibatches an epoch
+@pytest.mark.parametrize("where", ["forward_backward", "update"])
+def test_ctrl_c_within_an_epoch_goes_back_to_its_start_with_the_optimizer_state(
+        batch_size, where, monkeypatch):
+    # Ctrl-C in the middle of epoch 7 (in its 2nd step's gradient, or half-way through the
+    # update): weights, Adam's moments and step count are those of epoch 6, as hist says, and
+    # resuming takes the steps of a run never interrupted
+    from nnscratch.engine import training
+
+    X, _, Y = _problem(n=10, seed=1)
+    steps = 1 if batch_size is None else 3
+    stop_at = 6 * steps + min(2, steps)  # the call that is interrupted
+    calls = []
+    forward_backward, update = training.forward_backward, Adam.update
+
+    def counted(fn):
+        def wrapper(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == stop_at and where == "forward_backward":
+                raise KeyboardInterrupt
+            out = fn(*args, **kwargs)
+            if len(calls) == stop_at:  # the update has changed weights and moments
+                raise KeyboardInterrupt
+            return out
+        return wrapper
+
+    def fit(epochs, net=None, opt=None, hist=None):
+        net = net or Network(init_params((2, 5, 3), "glorot", 0), "tanh")
+        opt = opt or Adam()
+        hist = train(net, X, Y, learning_rate=0.05, optimizer=opt, epochs=epochs, tol=None,
+                     batch_size=batch_size, shuffle=False, backend="numpy", history=hist)
+        return net, opt, hist
+
+    if where == "forward_backward":
+        monkeypatch.setattr(training, "forward_backward", counted(forward_backward))
+    else:
+        monkeypatch.setattr(Adam, "update", counted(update))
+    net, opt, hist = fit(20)
+    monkeypatch.undo()
+    assert hist.stop_reason == "interrupted"
+    assert hist.n_epochs == 6 and hist.n_steps == opt.t == 6 * steps
+    ref_net, ref_opt, ref_hist = fit(6)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+    for ours, ref in zip(opt.state, ref_opt.state):
+        for k in ref:
+            np.testing.assert_array_equal(ours[k], ref[k])
+    assert hist.loss == ref_hist.loss
+    fit(6, net, opt, hist)  # resume
+    ref_net, _, _ = fit(12)
+    np.testing.assert_array_equal(net.params.flat, ref_net.params.flat)
+
 
 def test_ctrl_c_while_validating_leaves_the_history_and_weights_of_the_epochs_before(
         monkeypatch):

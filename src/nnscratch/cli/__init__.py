@@ -41,7 +41,7 @@ from nnscratch.cli._common import (
 COMMANDS = [tutorial, train, predict, exercises, sweep, gradcheck, export, playground]
 
 # Ctrl-C stops the training of these commands gracefully (KeyboardInterrupt: the engine keeps the
-# last finite weights and the command saves them); every other command stops at once
+# weights of the epochs it counts and the command saves them); every other command stops at once
 KEEPS_ON_CTRL_C = {"train"}
 
 __all__ = ["COMMANDS", "CLIError", "build_parser", "entry", "main"]

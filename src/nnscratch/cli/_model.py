@@ -103,7 +103,10 @@ def finish(args: argparse.Namespace, model: MLPClassifier, stop_reason: str) -> 
         print(f"saved the model to {save_model(args.save, model, args, stop_reason)}")
     if stop_reason != "interrupted":
         return 0
-    print(f"error: interrupted (Ctrl-C) after {model.n_iter_} epochs; the model keeps the "
-          "weights of the last finite step" + (f", saved to {args.save}" if args.save else ""),
-          file=sys.stderr)
+    # the engine takes back the epoch under way: the model is that of the epochs it counts
+    kept = ("its initial weights" if model.n_iter_ == 0
+            else "the best validation epoch's weights" if model.early_stopping
+            else "the weights after those epochs")
+    print(f"error: interrupted (Ctrl-C) after {model.n_iter_} epochs; the model keeps {kept}"
+          + (f", saved to {args.save}" if args.save else ""), file=sys.stderr)
     return EXIT_INTERRUPTED

@@ -24,6 +24,9 @@ import numpy as np
 Arrays = Sequence[np.ndarray]
 
 
+Snapshot = tuple[int, list[dict[str, np.ndarray]] | None]  # Optimizer.snapshot's
+
+
 class Optimizer:
     """Base class: ``update(params, grads, lr)`` changes ``params`` in place.
 
@@ -55,6 +58,25 @@ class Optimizer:
     def reset(self) -> None:
         """Forget any state (velocities, moments, step count)."""
         self.t, self.state = 0, None
+
+    def snapshot(self, into: Snapshot | None = None) -> Snapshot:
+        """A copy of the state and step count, for :meth:`restore`. ``into``: an earlier
+        snapshot of this run, whose arrays are overwritten instead of allocated. Stateless rules
+        (plain gradient descent) copy nothing: their snapshot is the step count."""
+        if not self.state_names or self.state is None:
+            return self.t, None
+        if into is None or into[1] is None:
+            return self.t, [{k: a.copy() for k, a in s.items()} for s in self.state]
+        for saved, s in zip(into[1], self.state):
+            for k, a in s.items():
+                saved[k][...] = a
+        return self.t, into[1]
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Go back to the state and step count of :meth:`snapshot`."""
+        self.t, state = snapshot
+        self.state = None if state is None else [{k: a.copy() for k, a in s.items()}
+                                                 for s in state]
 
 
 class GD(Optimizer):

@@ -21,11 +21,11 @@ are restored to the last step whose loss was finite and below that limit, and
 :class:`DivergenceError` is raised (bounded activations and Adam keep the loss finite yet absurd,
 around 1e6 for a learning rate of 1e6, so "finite" alone would let such runs pass). Floating-point
 warnings are silenced inside the loop: it checks the values itself. Ctrl-C stops training cleanly,
-with ``history.stop_reason`` ``'interrupted'``: after an epoch's record (in its bar, a callback) the
-parameters are those of the epochs the history holds; within an epoch they go back to before the
-step under way (with early stopping: the best ones). The optimizer's state is not taken back then:
-momentum or Adam's moments may hold that one step more. (The fused loop, engine/_fused.py, takes
-back weights, optimizer state and history to the last block the history holds whole.)
+with ``history.stop_reason`` ``'interrupted'``, the parameters and the optimizer's state
+(momentum, Adam's moments and step count) of the epochs the history holds: within an epoch both go
+back to that epoch's start (with early stopping the parameters are the best ones), so a resumed run
+takes the same steps as one never interrupted. (The fused loop, engine/_fused.py, does the same
+per block of epochs: weights, optimizer state and history go back to the last block recorded.)
 """
 
 from __future__ import annotations
@@ -196,6 +196,10 @@ def train(
                              threads() if m > chunk else 1)
     grads = params.zeros_like()
     backup = params.flat.copy()  # parameters of the last finite step
+    # what hist describes, for Ctrl-C before an epoch's record: the parameters at the epoch's
+    # start (a full batch: its one step's backup) and the optimizer's state
+    kept = backup if full_batch else params.flat.copy()
+    kept_optimizer = optimizer.snapshot()
     flat, gflat, weights = params.flat, grads.flat, params.weights
     p_list, g_list = [flat], [gflat]
     rng = as_random_state(random_state)
@@ -293,6 +297,9 @@ def train(
             if end_epoch is not None and end_epoch(epoch_loss, stall > n_iter_no_change):
                 stall = hist.n_no_improvement = 0  # the schedule lowered its rate: go on
             recorded = True  # hist now describes the weights after this epoch's steps
+            if kept is not backup:
+                kept[...] = flat
+            kept_optimizer = optimizer.snapshot(into=kept_optimizer)
             if bar is not None:  # after the record: Ctrl-C while the bar draws keeps the epoch
                 bar.update(1)
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
@@ -310,10 +317,11 @@ def train(
         raise DivergenceError(divergence_message(hist.n_epochs + 1, step, first, bad, lr),
                               hist, net) from None
     except KeyboardInterrupt:
+        if not recorded:  # in a step or before its epoch's record: back to the epoch's start
+            flat[...] = kept
+            optimizer.restore(kept_optimizer)
         if early_stopping and hist.val_score:
             flat[...] = best_params
-        elif not recorded:  # in a step or before its epoch's record: back to before the step
-            flat[...] = backup
         hist.stop_reason = "interrupted"
     finally:
         errstate.__exit__(None, None, None)
