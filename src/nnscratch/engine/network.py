@@ -178,13 +178,18 @@ def forward_backward(params: Params, activations: Sequence[Activation], X1: Arra
     ce : float, summed cross-entropy of the batch (before the step)
     """
 
-    def chunk(x1: Array, y: Array, w: Workspace, g: Params) -> float:
-        ce = forward_loss(params, activations, x1, y, w.a, w.rowsum, w.ones_k, w.wb1)
-        backward(params, activations, x1, y, w.a, g, w.delta, w.tmp, w.g1)
-        return ce
+    n = X1.shape[0]
+    if chunk_fn is None and n == ws.n_rows:  # one chunk, the workspace's own buffers
+        ce = forward_loss(params, activations, X1, Y, ws.a, ws.rowsum, ws.ones_k, ws.wb1)
+        backward(params, activations, X1, Y, ws.a, grads, ws.delta, ws.tmp, ws.g1)
+    else:
+        def chunk(x1: Array, y: Array, w: Workspace, g: Params) -> float:
+            ce = forward_loss(params, activations, x1, y, w.a, w.rowsum, w.ones_k, w.wb1)
+            backward(params, activations, x1, y, w.a, g, w.delta, w.tmp, w.g1)
+            return ce
 
-    ce = sum_chunks(chunk if chunk_fn is None else chunk_fn, X1, Y, ws, grads)
-    mean_gradient(params, grads, alpha, X1.shape[0], ws.w_tmp)
+        ce = sum_chunks(chunk if chunk_fn is None else chunk_fn, X1, Y, ws, grads)
+    mean_gradient(params, grads, alpha, n, ws.w_tmp)
     return ce
 
 

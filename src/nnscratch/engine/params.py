@@ -43,6 +43,7 @@ class Params:
         elif flat.shape != (n_params,):
             raise ValueError(f"flat parameters must have shape ({n_params},); got {flat.shape}")
         self.flat = flat
+        self.weights = flat[: self.n_weights]  # every weight matrix, one flat view (L2 acts on it)
         self.coefs: list[np.ndarray] = []
         self.intercepts: list[np.ndarray] = []
         pos = 0
@@ -52,11 +53,6 @@ class Params:
         for _, o in shapes:
             self.intercepts.append(flat[pos : pos + o])
             pos += o
-
-    @property
-    def weights(self) -> np.ndarray:
-        """All weight matrices as one flat view (what L2 acts on)."""
-        return self.flat[: self.n_weights]
 
     @property
     def dtype(self) -> np.dtype:
